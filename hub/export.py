@@ -1,0 +1,74 @@
+"""Static export: every published feed, the OPML files and the index as files.
+
+Layout mirrors the URLs (``feeds/region/shaanxi.atom``, ``opml.xml``, ``index.html``) so
+nginx can serve the directory as is. Each file is written atomically (temporary file in
+the same directory + ``os.replace``) and only where its bytes changed, so an unchanged
+publish touches nothing and conditional GET against the files keeps working.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from hub import catalog, site
+from hub.config import Config
+from hub.store import Store
+
+__all__ = ["export_static", "write_if_changed"]
+
+
+def write_if_changed(path: Path, body: bytes) -> bool:
+    """Write ``body`` to ``path`` atomically unless the file already holds those bytes.
+
+    Returns True when the file was written.
+
+    Raises:
+        OSError: the directory cannot be created or written.
+    """
+    try:
+        if path.read_bytes() == body:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def export_static(config: Config, store: Store, out: Path) -> int:
+    """Write the site under ``out``; returns how many files were (re)written.
+
+    Feeds come from the publisher's stored bytes (run ``publish`` first).
+
+    Raises:
+        StorageError: the database failed.
+        OSError: ``out`` cannot be written.
+    """
+    written = 0
+    for key in catalog.all_feed_keys(config):
+        info = catalog.feed_info(config, key)
+        for fmt in catalog.FORMATS:
+            stored = store.get_feed(key.storage_key, fmt)
+            if stored is not None:
+                rel = info.path.lstrip("/") + "." + fmt
+                written += write_if_changed(out / rel, stored.body)
+    written += write_if_changed(
+        out / "opml.xml",
+        site.opml_document(config, catalog.all_feed_keys(config), config.settings.title),
+    )
+    for region in site.region_opml_regions(config):
+        body = site.region_opml_document(config, region)
+        if body is not None:
+            written += write_if_changed(out / "opml" / "region" / f"{region.slug}.xml", body)
+    written += write_if_changed(out / "index.html", site.index_document(config, store))
+    return written

@@ -1,0 +1,371 @@
+"""Orchestration: poll one source, publish feeds. The one module that sequences I/O and
+pure steps; the embedded runner and the Celery tasks both call these functions.
+
+``poll_source``: fetch (conditional GET) → parse (feedparser or parsel) → for each *new*
+item of an html source, fetch its article page once → normalize → store → record the
+outcome on the source. A ``SourceError`` ends that poll with a stored outcome and never
+reaches the caller; a ``StorageError`` does reach it (the caller may retry: nothing is
+half-written, each store call is one transaction).
+
+``publish``: render the given feeds in every format and store those whose bytes changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from hub import catalog
+from hub.config import Config
+from hub.encoding import decode_body
+from hub.errors import HTTPStatusError, ParseError, SelectorDrift, SourceError
+from hub.fetch import Fetcher
+from hub.identity import entry_guid
+from hub.normalize import normalize_item
+from hub.parse.article import extract_article
+from hub.parse.feeds import parse_feed
+from hub.parse.listing import parse_listing
+from hub.publish import FeedMeta, PublishContext, render
+from hub.schedule import next_poll_at
+from hub.store import Store
+from hub.types import (
+    ArticleData,
+    Entry,
+    FeedKey,
+    FetchResult,
+    NotModified,
+    PollReport,
+    RawItem,
+    Source,
+)
+
+__all__ = [
+    "MAX_ARTICLES_PER_POLL",
+    "PublishResult",
+    "feed_meta",
+    "keys_from_storage",
+    "poll_source",
+    "preview_source",
+    "publish",
+    "publish_context",
+]
+
+log = logging.getLogger("hub.pipeline")
+
+#: Article pages fetched per poll at most; the rest are stored from list data, marked
+#: ``article_missing``, and their pages fetched by later polls.
+MAX_ARTICLES_PER_POLL = 30
+
+
+def _fetch_article(
+    fetcher: Fetcher, source: Source, item: RawItem, now: datetime
+) -> ArticleData | None:
+    try:
+        fetched = fetcher.fetch(item.link, source_id=source.id)
+        if isinstance(fetched, NotModified):  # no validators were sent; defensive
+            return None
+        text, _ = decode_body(fetched.body, fetched.headers.get("content-type"))
+        return extract_article(
+            text, fetched.url, selectors=source.article, site_name=source.site_name, now=now
+        )
+    except SourceError as exc:
+        log.warning("source %s: article %s not fetched: %s", source.id, item.link, exc)
+        return None
+
+
+def _parse(source: Source, fetched: FetchResult, now: datetime) -> list[RawItem]:
+    if source.kind in ("rss", "atom"):
+        return parse_feed(fetched, now=now)
+    if source.list is None:  # config validation requires list selectors for html
+        raise ParseError("html source without list selectors")
+    text, _ = decode_body(fetched.body, fetched.headers.get("content-type"))
+    return parse_listing(text, fetched.url, source.list, now=now)
+
+
+def _dedupe(source: Source, items: list[RawItem]) -> list[tuple[str, RawItem]]:
+    seen: dict[str, RawItem] = {}
+    for item in items:
+        guid = entry_guid(
+            link=item.link, upstream_guid=item.guid, source_id=source.id, title=item.title
+        )
+        seen.setdefault(guid, item)  # the first occurrence wins: no flip-flop
+    return list(seen.items())
+
+
+def poll_source(
+    config: Config,
+    store: Store,
+    fetcher: Fetcher,
+    source_id: str,
+    *,
+    now: datetime,
+    force: bool = False,
+) -> PollReport:
+    """Poll one source once and store what it holds.
+
+    Args:
+        config: the loaded feeds.yaml.
+        store: the database.
+        fetcher: the one upstream client (production, or replay through its transport).
+        source_id: which source; an id no longer in feeds.yaml ends cleanly with outcome
+            ``removed``.
+        now: aware current time.
+        force: ignore stored validators (no conditional GET).
+
+    Returns:
+        A ``PollReport``: outcome code, detail, counts, and the feed keys whose content
+        changed (to publish).
+
+    Raises:
+        StorageError: the database failed; nothing of this poll was half-written.
+    """
+    source = config.sources.get(source_id)
+    if source is None:
+        return PollReport(source_id=source_id, outcome="removed", detail="not in feeds.yaml")
+    state = store.get_state(source_id)
+    retry_after: float | None = None
+    new_entries: list[Entry] = []
+    updated_entries: list[Entry] = []
+    unchanged = failed = 0
+    caching = state.caching
+    try:
+        fetched = fetcher.fetch(
+            source.url, caching=None if force else state.caching, source_id=source.id
+        )
+        if isinstance(fetched, NotModified):
+            outcome, detail, item_count = "not_modified", "304 Not Modified", state.last_item_count
+            caching = fetched.caching
+        else:
+            caching = fetched.caching
+            items = _dedupe(source, _parse(source, fetched, now))
+            item_count = len(items)
+            if not items:
+                had = state.last_item_count > 0 or state.entry_count > 0
+                raise SelectorDrift(
+                    "page fetched (HTTP 200) but no items matched"
+                    + (" where there were items before" if had else " (never matched yet)")
+                )
+            entries, unchanged, failed = _build_entries(store, fetcher, source, items, now)
+            result = store.upsert_entries(entries, now)
+            new_entries, updated_entries = result.new, result.updated
+            unchanged += result.unchanged
+            outcome = "ok"
+            detail = f"{len(items)} items"
+    except SourceError as exc:
+        if isinstance(exc, HTTPStatusError):
+            retry_after = exc.retry_after_s
+        failures = state.failures + 1
+        log.warning("source %s: poll failed: %s: %s", source.id, exc.code, exc)
+        store.save_state(
+            replace(
+                state,
+                last_outcome=exc.code,
+                last_detail=str(exc)[:2000],
+                last_attempt_at=now,
+                failures=failures,
+                next_poll_at=next_poll_at(
+                    now=now,
+                    interval_s=source.interval,
+                    outcome=exc.code,
+                    failures=failures,
+                    retry_after_s=retry_after,
+                ),
+            )
+        )
+        return PollReport(source_id=source.id, outcome=exc.code, detail=str(exc))
+
+    last_new_at = now if new_entries else state.last_new_at
+    stale_after = timedelta(seconds=source.interval * config.settings.stale_after_intervals)
+    reference = last_new_at or state.last_success_at
+    if outcome == "ok" and reference is not None and now - reference > stale_after:
+        outcome = "stale"
+        detail += f"; no new entry since {reference.isoformat()}"
+    store.save_state(
+        replace(
+            state,
+            caching=caching,
+            last_outcome=outcome,
+            last_detail=detail,
+            last_attempt_at=now,
+            last_success_at=now,
+            last_new_at=last_new_at or (now if state.last_success_at is None else None),
+            failures=0,
+            last_item_count=item_count,
+            next_poll_at=next_poll_at(
+                now=now, interval_s=source.interval, outcome=outcome, failures=0
+            ),
+        )
+    )
+    changed = (
+        tuple(k.storage_key for k in catalog.affected_keys(config, source))
+        if new_entries or updated_entries
+        else ()
+    )
+    log.info(
+        "source %s: %s, %d new, %d updated, %d unchanged",
+        source.id,
+        outcome,
+        len(new_entries),
+        len(updated_entries),
+        unchanged,
+    )
+    return PollReport(
+        source_id=source.id,
+        outcome=outcome,
+        detail=detail,
+        new=len(new_entries),
+        updated=len(updated_entries),
+        unchanged=unchanged,
+        failed_items=failed,
+        changed_feeds=changed,
+    )
+
+
+def _build_entries(
+    store: Store,
+    fetcher: Fetcher,
+    source: Source,
+    items: list[tuple[str, RawItem]],
+    now: datetime,
+) -> tuple[list[Entry], int, int]:
+    """Normalize the items worth storing; returns (entries, skipped-as-known, failed)."""
+    known = store.known(source.id, [guid for guid, _ in items])
+    entries: list[Entry] = []
+    skipped = failed = 0
+    articles_left = MAX_ARTICLES_PER_POLL
+    for guid, item in items:
+        stored = known.get(guid)
+        article: ArticleData | None = None
+        if source.kind == "html":
+            if stored is not None and not stored.article_missing:
+                skipped += 1  # the article page is fetched once; list data adds nothing
+                continue
+            if source.fetch_articles and articles_left > 0:
+                articles_left -= 1
+                article = _fetch_article(fetcher, source, item, now)
+            if stored is not None and article is None:
+                skipped += 1
+                continue
+        try:
+            entry = normalize_item(
+                item, source, article, now=now, first_seen=stored.first_seen if stored else now
+            )
+        except Exception:  # one bad item never fails the poll
+            log.exception("source %s: item %s could not be normalized", source.id, item.link)
+            failed += 1
+            continue
+        entries.append(entry)
+    return entries, skipped, failed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishResult:
+    rendered: int
+    changed: list[tuple[FeedKey, str]]  # (feed, format) whose bytes changed
+
+
+def publish_context(config: Config) -> PublishContext:
+    """The lookups the feed writers need, from the config."""
+    return PublishContext(
+        sources=config.sources,
+        regions={r.code: r for r in config.regions},
+        categories=config.categories,
+    )
+
+
+def feed_meta(config: Config, key: FeedKey) -> FeedMeta:
+    """Title, paths and TTL of one feed for the writers."""
+    info = catalog.feed_info(config, key)
+    return FeedMeta(
+        key=key,
+        title=info.title,
+        subtitle=info.subtitle,
+        base_url=config.settings.base_url,
+        path=info.path,
+        language=config.settings.language,
+        hub_url=config.settings.websub_hub,
+        ttl_s=info.ttl_s,
+    )
+
+
+def publish(
+    config: Config,
+    store: Store,
+    keys: Iterable[FeedKey] | None = None,
+    *,
+    now: datetime,
+    on_change: Callable[[FeedKey, str], None] | None = None,
+) -> PublishResult:
+    """Render feeds (all of them when ``keys`` is None) in Atom, RSS and JSON Feed and
+    store the ones whose bytes changed; ``on_change(key, fmt)`` is called for each (the
+    WebSub ping hook). Rendering unchanged feeds writes nothing.
+
+    Raises:
+        StorageError: the database failed.
+    """
+    ctx = publish_context(config)
+    wanted = list(keys) if keys is not None else catalog.all_feed_keys(config)
+    changed: list[tuple[FeedKey, str]] = []
+    limit = config.settings.feed_limit
+    for key in wanted:
+        try:
+            meta = feed_meta(config, key)
+        except KeyError:
+            log.info("feed %s no longer configured; skipped", key.storage_key)
+            continue
+        items = store.entries_for(key, limit=limit)
+        newest = max((e.updated for e in items), default=None)
+        for fmt in catalog.FORMATS:
+            body = render(meta, items, fmt, ctx)  # type: ignore[arg-type]
+            if store.save_feed(
+                key.storage_key,
+                fmt,
+                body,
+                last_modified=newest or datetime(2000, 1, 1, tzinfo=now.tzinfo),
+                entry_count=len(items),
+                now=now,
+            ):
+                changed.append((key, fmt))
+                if on_change is not None:
+                    on_change(key, fmt)
+    return PublishResult(rendered=len(wanted), changed=changed)
+
+
+def keys_from_storage(keys: Iterable[str]) -> list[FeedKey]:
+    """Parse ``kind:key`` storage keys back into ``FeedKey`` values (unknown kinds dropped)."""
+    out = []
+    for raw in keys:
+        kind, _, key = raw.partition(":")
+        if kind in ("all", "category", "region", "source", "region_category"):
+            out.append(FeedKey(kind=kind, key=key))  # type: ignore[arg-type]
+    return out
+
+
+def preview_source(
+    config: Config, fetcher: Fetcher, source_id: str, *, now: datetime, articles: int = 10
+) -> list[Entry]:
+    """Fetch a source and return the entries it would publish, storing nothing.
+
+    Fetches at most ``articles`` article pages (html sources), unconditionally (no stored
+    validators). How an operator checks selectors before enabling a source.
+
+    Raises:
+        KeyError: unknown source id.
+        SourceError: the fetch or parse failed (its ``code`` says how).
+    """
+    source = config.sources[source_id]
+    fetched = fetcher.fetch(source.url, source_id=source.id)
+    if isinstance(fetched, NotModified):
+        return []
+    items = _dedupe(source, _parse(source, fetched, now))
+    if not items:
+        raise SelectorDrift("page fetched (HTTP 200) but no items matched")
+    out = []
+    for n, (_, item) in enumerate(items):
+        article = None
+        if source.kind == "html" and source.fetch_articles and n < articles:
+            article = _fetch_article(fetcher, source, item, now)
+        out.append(normalize_item(item, source, article, now=now))
+    return out

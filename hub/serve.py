@@ -1,0 +1,207 @@
+"""The HTTP face of the hub (Starlette, run by uvicorn).
+
+Routes:
+
+* ``/`` — HTML index of every feed with ``<link rel="alternate">`` autodiscovery.
+* ``/feeds/all.{atom,rss,json}``, ``/feeds/category/{slug}.…``, ``/feeds/region/{slug|code}.…``,
+  ``/feeds/region/{r}/category/{c}.…``, ``/feeds/source/{id}.…`` — the published bytes
+  as the publisher stored them; with consumer options (``?limit=``, ``?filter=`` …) the
+  feed is rendered for that request from the archive.
+* ``/opml.xml`` (every feed, grouped), ``/opml/region/{r}.xml`` (one region).
+* ``/sources`` — source health; ``/healthz``.
+
+HTTP behaviour (RFC 9110/9111): strong ``ETag`` and ``Last-Modified`` on every feed,
+``304`` for a matching ``If-None-Match`` (or, without it, ``If-Modified-Since`` not older
+than the feed), ``HEAD``, gzip when accepted, ``Cache-Control: public, max-age=`` the
+shortest interval of the feed's sources, ``Content-Type`` with charset, and a short
+plain-text ``404`` for an unknown feed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from hub import catalog, site
+from hub.config import Config
+from hub.consumer import ConsumerOptions, OptionError, apply_options, parse_options
+from hub.pipeline import feed_meta, publish_context
+from hub.publish import CONTENT_TYPES, render
+from hub.store import Store
+from hub.types import FeedKey
+
+__all__ = ["create_app"]
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        tags = [t.strip() for t in inm.split(",")]
+        return "*" in tags or etag in tags or f"W/{etag}" in tags
+    ims = request.headers.get("if-modified-since")
+    if ims:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return last_modified.replace(microsecond=0) <= since
+    return False
+
+
+def _respond(
+    request: Request,
+    body: bytes,
+    *,
+    content_type: str,
+    etag: str | None = None,
+    last_modified: datetime | None = None,
+    max_age: int = 300,
+) -> Response:
+    etag = etag or '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    last_modified = last_modified or EPOCH
+    headers = {
+        "ETag": etag,
+        "Last-Modified": format_datetime(last_modified.astimezone(UTC), usegmt=True),
+        "Cache-Control": f"public, max-age={max_age}",
+        "Vary": "Accept-Encoding",
+    }
+    if _not_modified(request, etag, last_modified):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=None, headers={**headers, "Content-Type": content_type})
+
+
+def _split_ext(path: str) -> tuple[list[str], str] | None:
+    stem, dot, ext = path.rpartition(".")
+    if not dot or ext not in catalog.FORMATS:
+        return None
+    return [p for p in stem.split("/") if p], ext
+
+
+def create_app(config: Config, store: Store) -> Starlette:
+    """Build the ASGI app over a loaded config and a store (no polling here)."""
+    ctx = publish_context(config)
+
+    def not_found(what: str) -> Response:
+        return PlainTextResponse(f"404 Not Found: {what}\n", status_code=404)
+
+    async def feed(request: Request) -> Response:
+        split = _split_ext(request.path_params["path"])
+        if split is None:
+            return not_found("unknown feed; feeds end in .atom, .rss or .json (see /)")
+        parts, fmt = split
+        key = catalog.key_for_path(config, parts)
+        if key is None:
+            return not_found(f"no feed at /feeds/{request.path_params['path']}")
+        meta = feed_meta(config, key)
+        content_type = CONTENT_TYPES[fmt]
+        try:
+            options = parse_options(request.query_params)
+        except OptionError as exc:
+            return PlainTextResponse(f"400 Bad Request: {exc}\n", status_code=400)
+        if options is None:
+            stored = store.get_feed(key.storage_key, fmt)
+            if stored is not None:
+                return _respond(
+                    request,
+                    stored.body,
+                    content_type=content_type,
+                    etag=stored.etag,
+                    last_modified=stored.last_modified,
+                    max_age=meta.ttl_s,
+                )
+            options = ConsumerOptions()
+        body, newest = _render_with(key, fmt, options)
+        return _respond(
+            request, body, content_type=content_type, last_modified=newest, max_age=meta.ttl_s
+        )
+
+    def _render_with(key: FeedKey, fmt: str, options: ConsumerOptions) -> tuple[bytes, datetime]:
+        meta = feed_meta(config, key)
+        now = datetime.now(UTC)
+        candidates = store.entries_for(
+            key,
+            limit=options.fetch_limit(config.settings.feed_limit),
+            since=options.since_at(now),
+        )
+        items = apply_options(candidates, options, default_limit=config.settings.feed_limit)
+        newest = max((e.updated for e in items), default=EPOCH)
+        return render(meta, items, fmt, ctx), newest  # type: ignore[arg-type]
+
+    async def index(request: Request) -> Response:
+        body = site.index_document(config, store)
+        return _respond(request, body, content_type="text/html; charset=utf-8", max_age=60)
+
+    async def opml(request: Request) -> Response:
+        keys = catalog.all_feed_keys(config)
+        body = site.opml_document(config, keys, config.settings.title)
+        return _respond(request, body, content_type="text/x-opml; charset=utf-8", max_age=3600)
+
+    async def opml_region(request: Request) -> Response:
+        region = config.regions.get(request.path_params["region"])
+        body = site.region_opml_document(config, region) if region is not None else None
+        if body is None:
+            return not_found(f"no feeds for region {request.path_params['region']!r}")
+        return _respond(request, body, content_type="text/x-opml; charset=utf-8", max_age=3600)
+
+    async def sources_page(request: Request) -> Response:
+        states = store.all_states()
+        rows = []
+        for source in config.sources.values():
+            st = states.get(source.id)
+            cells = [
+                source.id,
+                source.name,
+                (st.last_outcome or "never polled") if st else "never polled",
+                st.last_detail or "" if st else "",
+                st.last_success_at.isoformat() if st and st.last_success_at else "—",
+                str(st.entry_count if st else 0),
+                st.next_poll_at.isoformat() if st and st.next_poll_at else "due",
+            ]
+            rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        head = "".join(
+            f"<th>{h}</th>"
+            for h in (
+                "来源 Source",
+                "名称 Name",
+                "结果 Outcome",
+                "详情 Detail",
+                "上次成功 Last success",
+                "条目 Entries",
+                "下次 Next poll",
+            )
+        )
+        page = (
+            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            f"<title>来源状态 Source health — {html.escape(config.settings.title)}</title></head>"
+            f'<body><h1>来源状态 Source health</h1><p><a href="/">← 首页 Home</a></p>'
+            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            "</body></html>"
+        )
+        return Response(page, media_type="text/html; charset=utf-8")
+
+    async def healthz(request: Request) -> Response:
+        store.count_entries()
+        return PlainTextResponse("ok\n")
+
+    routes = [
+        Route("/", index),
+        Route("/feeds/{path:path}", feed),
+        Route("/opml.xml", opml),
+        Route("/opml/region/{region}.xml", opml_region),
+        Route("/sources", sources_page),
+        Route("/healthz", healthz),
+    ]
+    return Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=500)])
