@@ -71,7 +71,7 @@ def _fetch_article(
             text, fetched.url, selectors=source.article, site_name=source.site_name, now=now
         )
     except SourceError as exc:
-        log.warning("source %s: article %s not fetched: %s", source.id, item.link, exc)
+        log.info("source %s: article %s not fetched: %s", source.id, item.link, exc)
         return None
 
 

@@ -76,7 +76,6 @@ def _respond(
         "ETag": etag,
         "Last-Modified": format_datetime(last_modified.astimezone(UTC), usegmt=True),
         "Cache-Control": f"public, max-age={max_age}",
-        "Vary": "Accept-Encoding",
     }
     if _not_modified(request, etag, last_modified):
         return Response(status_code=304, headers=headers)
