@@ -1,0 +1,129 @@
+"""The web app over a store filled from recorded pages: 200/304/HEAD/gzip, content types,
+consumer options, 404/400 answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+from starlette.testclient import TestClient
+
+from hub import pipeline
+from hub.config import load_config
+from hub.runner import make_fetcher
+from hub.serve import create_app
+from hub.store import Store
+
+CONFIG = Path(__file__).parent / "data" / "e2e-feeds.yaml"
+NOW = datetime(2026, 4, 20, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory, replay_dir: Path) -> Iterator[TestClient]:
+    config = load_config(CONFIG)
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('serve') / 'hub.db'}")
+    store.upgrade()
+    with make_fetcher(config, str(replay_dir)) as fetcher:
+        for sid in ("chinanews-scroll", "dingxi-tzgg"):
+            pipeline.poll_source(config, store, fetcher, sid, now=NOW)
+    pipeline.publish(config, store, None, now=NOW)
+    with TestClient(create_app(config, store)) as c:
+        yield c
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/feeds/all.atom", "application/atom+xml; charset=utf-8"),
+        ("/feeds/all.rss", "application/rss+xml; charset=utf-8"),
+        ("/feeds/all.json", "application/feed+json; charset=utf-8"),
+        ("/feeds/region/621100.rss", "application/rss+xml; charset=utf-8"),
+        (
+            "/feeds/region/dingxi/category/zonghe-zhengwu.atom",
+            "application/atom+xml; charset=utf-8",
+        ),
+        ("/opml.xml", "text/x-opml; charset=utf-8"),
+        ("/", "text/html; charset=utf-8"),
+    ],
+)
+def test_content_types_and_validators(client: TestClient, path: str, content_type: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == content_type
+    assert r.headers["etag"].startswith('"')
+    assert r.headers["last-modified"].endswith("GMT")
+    assert client.get(path, headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+
+
+def test_head_gzip_and_cache_control(client: TestClient) -> None:
+    head = client.head("/feeds/all.atom")
+    assert head.status_code == 200 and head.content == b""
+    r = client.get("/feeds/all.atom", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip"
+    assert r.headers["cache-control"] == "public, max-age=3600"
+    plain = client.get("/feeds/all.atom", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+
+
+def test_if_modified_since_older_is_200(client: TestClient) -> None:
+    r = client.get(
+        "/feeds/all.atom", headers={"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"}
+    )
+    assert r.status_code == 200
+
+
+def test_consumer_options(client: TestClient) -> None:
+    limited = feedparser.parse(client.get("/feeds/region/gansu.atom?limit=3").content)
+    assert len(limited.entries) == 3
+    kept = feedparser.parse(client.get("/feeds/region/gansu.atom?filter_title=疫情|防控").content)
+    assert kept.entries and all(("疫情" in e.title or "防控" in e.title) for e in kept.entries)
+    dropped = feedparser.parse(
+        client.get("/feeds/region/gansu.atom?limit=500&filterout=疫情").content
+    )
+    assert all("疫情" not in e.title for e in dropped.entries)
+    since = feedparser.parse(client.get("/feeds/region/gansu.atom?since=2022-01-01").content)
+    assert since.entries and all(e.published >= "2022-01-01" for e in since.entries)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=501",
+        "limit=x",
+        "filter_time=-5",
+        "since=yesterday",
+        "colour=red",
+        "filter=" + "a" * 300,
+    ],
+)
+def test_bad_options_answer_400(client: TestClient, query: str) -> None:
+    r = client.get(f"/feeds/all.atom?{query}")
+    assert r.status_code == 400
+    assert r.text.startswith("400 Bad Request: ") and r.text.count("\n") == 1
+
+
+def test_catastrophic_pattern_is_just_a_keyword(client: TestClient) -> None:
+    r = client.get("/feeds/all.atom?filter=(a%2B)%2B$&limit=5")
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feeds/nope.atom",
+        "/feeds/all.xml",
+        "/feeds/region/atlantis.atom",
+        "/feeds/source/x.rss",
+        "/opml/region/atlantis.xml",
+    ],
+)
+def test_unknown_feeds_404(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/plain")
+    assert r.text.startswith("404 Not Found")
