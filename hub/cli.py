@@ -25,6 +25,7 @@ from hub.config import Config, config_path_from_env, load_config
 from hub.errors import ConfigError, HubError
 from hub.store import DEFAULT_URL, Store
 from hub.timeutil import utc_now
+from hub.types import FeedKey
 
 __all__ = ["main"]
 
@@ -160,9 +161,10 @@ def poll(
                 )
                 progress.advance(task)
         changed = {k for r in reports for k in r.changed_feeds}
-        pipeline.publish(config, store, pipeline.keys_from_storage(sorted(changed)), now=utc_now())
+        keys: list[FeedKey] | None = pipeline.keys_from_storage(sorted(changed))
         if not store.get_feed("all:", "atom"):
-            pipeline.publish(config, store, None, now=utc_now())
+            keys = None  # first publish: render every feed
+        pipeline.publish_and_notify(config, store, keys, now=utc_now())
     table = Table(title="poll")
     for col in ("source", "outcome", "new", "updated", "unchanged", "failed", "detail"):
         table.add_column(col, overflow="fold")
@@ -192,7 +194,7 @@ def publish(config_opt: str | None, database_opt: str | None, out_dir: str | Non
     """Render every feed into the database (and, with --out, write static files)."""
     config = _load(config_opt)
     with _store(database_url(database_opt), migrate=True) as store:
-        result = pipeline.publish(config, store, None, now=utc_now())
+        result = pipeline.publish_and_notify(config, store, None, now=utc_now())
         console.print(f"{result.rendered} feeds rendered, {len(result.changed)} documents changed")
         if out_dir:
             from hub.export import export_static

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from hub import catalog
+from hub import catalog, websub
 from hub.config import Config
 from hub.encoding import decode_body
 from hub.errors import HTTPStatusError, ParseError, SelectorDrift, SourceError
@@ -49,6 +49,7 @@ __all__ = [
     "poll_source",
     "preview_source",
     "publish",
+    "publish_and_notify",
     "publish_context",
 ]
 
@@ -331,6 +332,23 @@ def publish(
                 if on_change is not None:
                     on_change(key, fmt)
     return PublishResult(rendered=len(wanted), changed=changed)
+
+
+def publish_and_notify(
+    config: Config,
+    store: Store,
+    keys: Iterable[FeedKey] | None = None,
+    *,
+    now: datetime,
+) -> PublishResult:
+    """``publish``, then a WebSub ping for every feed whose bytes changed (when
+    ``hub.websub_hub`` is configured). The entry point the runner, the CLI and the
+    Celery publish task share."""
+    result = publish(config, store, keys, now=now)
+    hub_url = config.settings.websub_hub
+    if hub_url and result.changed:
+        websub.ping(hub_url, websub.changed_urls(config, result.changed))
+    return result
 
 
 def keys_from_storage(keys: Iterable[str]) -> list[FeedKey]:

@@ -98,7 +98,7 @@ class Poller:
         for report in reports:
             changed.update(dict.fromkeys(report.changed_feeds))
         if changed:
-            pipeline.publish(
+            pipeline.publish_and_notify(
                 self.config,
                 self.store,
                 pipeline.keys_from_storage(changed),
@@ -144,4 +144,4 @@ class Poller:
 def publish_all(config: Config, store: Store) -> int:
     """Render every feed once (at start-up); returns how many documents changed."""
     keys: list[FeedKey] | None = None
-    return len(pipeline.publish(config, store, keys, now=utc_now()).changed)
+    return len(pipeline.publish_and_notify(config, store, keys, now=utc_now()).changed)

@@ -165,7 +165,7 @@ class Store:
     def all_states(self) -> dict[str, SourceState]:
         """State of every source that has been polled, with entry counts."""
         with self._tx() as conn:
-            counts = dict(
+            counts: dict[str, int] = dict(
                 conn.execute(
                     select(entries.c.source_id, func.count()).group_by(entries.c.source_id)
                 ).all()
