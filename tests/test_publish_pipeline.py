@@ -62,9 +62,7 @@ def _poll(config: Config, store: Store, replay_dir: Path, *ids: str) -> None:
             pipeline.poll_source(config, store, fetcher, sid, now=NOW)
 
 
-def test_websub_pings_only_changed_feeds(
-    store: Store, replay_dir: Path, websub_hub: str
-) -> None:
+def test_websub_pings_only_changed_feeds(store: Store, replay_dir: Path, websub_hub: str) -> None:
     config = _config(websub_hub)
     first = pipeline.publish_and_notify(config, store, None, now=NOW)
     assert first.changed  # empty feeds are new documents
