@@ -96,8 +96,8 @@ def normalize_item(
 
     origin = (article.origin if article else None) or raw.origin
     origin = clean_text(resolve_origin(origin, source.site_name)) or source.site_name or None
-    origin_url = (article.origin_url if article else None) or raw.origin_url
-    author = clean_person((article.author if article else None) or raw.author)
+    origin_url = clean_text((article.origin_url if article else None) or raw.origin_url) or None
+    author = clean_person(clean_text((article.author if article else None) or raw.author))
 
     guid = entry_guid(link=link, upstream_guid=raw.guid, source_id=source.id, title=title)
     article_missing = source.kind == "html" and source.fetch_articles and article is None
