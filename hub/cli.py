@@ -29,8 +29,15 @@ from hub.types import FeedKey
 
 __all__ = ["main"]
 
-console = Console()
-err_console = Console(stderr=True)
+
+def _console(*, stderr: bool = False) -> Console:
+    """A rich console made per command, so ``COLUMNS`` set by the caller applies."""
+    return Console(stderr=stderr)
+
+
+def _err(message: str) -> None:
+    """One plain line on stderr (never wrapped, never styled)."""
+    click.echo(message, err=True)
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -44,10 +51,10 @@ def _load(config_opt: str | None) -> Config:
         return load_config(path)
     except ConfigError as exc:
         for problem in exc.problems:
-            err_console.print(str(problem), markup=False, highlight=False)
+            _err(str(problem))
         raise SystemExit(1) from None
     except OSError as exc:
-        err_console.print(f"{path}: cannot read: {exc.strerror or exc}", markup=False)
+        _err(f"{path}: cannot read: {exc.strerror or exc}")
         raise SystemExit(1) from None
 
 
@@ -59,7 +66,7 @@ def _store(url: str, *, migrate: bool) -> Iterator[Store]:
             store.upgrade()
         yield store
     except HubError as exc:
-        err_console.print(f"error: {exc}", markup=False)
+        _err(f"error: {exc}")
         raise SystemExit(1) from None
     finally:
         store.close()
@@ -99,7 +106,7 @@ def main(verbose: int) -> None:
 def check(config_opt: str | None) -> None:
     """Validate feeds.yaml; print every problem as FILE:LINE: KEY: PROBLEM."""
     config = _load(config_opt)
-    console.print(
+    _console().print(
         f"{config.path}: ok — {len(config.sources)} sources, {len(config.categories)} categories"
     )
 
@@ -116,7 +123,7 @@ def db_upgrade(database_opt: str | None) -> None:
     url = database_url(database_opt)
     with _store(url, migrate=True):
         pass
-    console.print(f"database at {Store(url).engine.url.render_as_string()} is up to date")
+    _console().print(f"database at {Store(url).engine.url.render_as_string()} is up to date")
 
 
 def _fetcher(config: Config, replay_dir: str | None):  # type: ignore[no-untyped-def]
@@ -125,7 +132,7 @@ def _fetcher(config: Config, replay_dir: str | None):  # type: ignore[no-untyped
     try:
         return make_fetcher(config, replay_dir)
     except ValueError as exc:
-        err_console.print(f"error: {exc}", markup=False)
+        _err(f"error: {exc}")
         raise SystemExit(1) from None
 
 
@@ -146,13 +153,13 @@ def poll(
     config = _load(config_opt)
     unknown = [s for s in source_ids if s not in config.sources]
     if unknown:
-        err_console.print(f"error: unknown source id {unknown[0]!r}", markup=False)
+        _err(f"error: unknown source id {unknown[0]!r}")
         raise SystemExit(1)
     ids = list(source_ids) or [s.id for s in config.sources.values() if s.enabled]
     fetcher = _fetcher(config, replay_dir)
     reports = []
     with _store(database_url(database_opt), migrate=True) as store, fetcher:
-        with Progress(console=err_console, transient=True) as progress:
+        with Progress(console=_console(stderr=True), transient=True) as progress:
             task = progress.add_task("polling", total=len(ids))
             for sid in ids:
                 progress.update(task, description=f"polling {sid}")
@@ -181,7 +188,7 @@ def poll(
             str(r.failed_items),
             r.detail[:200],
         )
-    console.print(table)
+    _console().print(table)
     if failed_any:
         raise SystemExit(1)
 
@@ -195,12 +202,14 @@ def publish(config_opt: str | None, database_opt: str | None, out_dir: str | Non
     config = _load(config_opt)
     with _store(database_url(database_opt), migrate=True) as store:
         result = pipeline.publish_and_notify(config, store, None, now=utc_now())
-        console.print(f"{result.rendered} feeds rendered, {len(result.changed)} documents changed")
+        _console().print(
+            f"{result.rendered} feeds rendered, {len(result.changed)} documents changed"
+        )
         if out_dir:
             from hub.export import export_static
 
             written = export_static(config, store, Path(out_dir))
-            console.print(f"{out_dir}: {written} files written")
+            _console().print(f"{out_dir}: {written} files written")
 
 
 @main.command()
@@ -224,7 +233,7 @@ def sources(config_opt: str | None, database_opt: str | None) -> None:
             str(st.entry_count if st else 0),
             st.next_poll_at.isoformat(timespec="seconds") if st and st.next_poll_at else "due",
         )
-    console.print(table)
+    _console().print(table)
 
 
 def _uvicorn_run(app: object, host: str, port: int) -> None:
@@ -273,12 +282,12 @@ def run(
         store.upgrade()
         publish_all(config, store)
     except HubError as exc:
-        err_console.print(f"error: {exc}", markup=False)
+        _err(f"error: {exc}")
         raise SystemExit(1) from None
     fetcher = _fetcher(config, replay_dir)
     poller = Poller(config, store, fetcher, workers=workers)
     poller.start()
-    err_console.print(
+    _err(
         f"hub: {len(config.sources)} sources, serving http://{host}:{port}/ "
         f"({'replay ' + replay_dir if replay_dir else 'live upstream'})",
         markup=False,
@@ -301,13 +310,13 @@ def preview(source_id: str, config_opt: str | None, replay_dir: str | None) -> N
 
     config = _load(config_opt)
     if source_id not in config.sources:
-        err_console.print(f"error: unknown source id {source_id!r}", markup=False)
+        _err(f"error: unknown source id {source_id!r}")
         raise SystemExit(1)
     with _fetcher(config, replay_dir) as fetcher:
         try:
             entries = preview_source(config, fetcher, source_id, now=utc_now())
         except HubError as exc:
-            err_console.print(f"{source_id}: {exc.code}: {exc}", markup=False)
+            _err(f"{source_id}: {exc.code}: {exc}")
             raise SystemExit(1) from None
     table = Table(title=f"preview {source_id}")
     for col in ("title", "link", "origin", "author", "published", "body"):
@@ -321,7 +330,7 @@ def preview(source_id: str, config_opt: str | None, replay_dir: str | None) -> N
             e.published.date().isoformat() if e.date_only else e.published.isoformat(),
             f"{len(e.content_html)} chars" + (" (article missing)" if e.article_missing else ""),
         )
-    console.print(table)
+    _console().print(table)
 
 
 @main.command()
@@ -337,14 +346,14 @@ def extract(file: str, url: str, as_json: bool) -> None:
     try:
         text, _ = decode_body(body, None)
     except HubError as exc:
-        err_console.print(f"{file}: {exc}", markup=False)
+        _err(f"{file}: {exc}")
         raise SystemExit(1) from None
     data = article_json(extract_article(text, url, now=utc_now()), url)
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
     for key, value in data.items():
-        console.print(f"{key}: {value}", markup=False, highlight=False)
+        _console().print(f"{key}: {value}", markup=False, highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
