@@ -289,8 +289,7 @@ def run(
     poller.start()
     _err(
         f"hub: {len(config.sources)} sources, serving http://{host}:{port}/ "
-        f"({'replay ' + replay_dir if replay_dir else 'live upstream'})",
-        markup=False,
+        f"({'replay ' + replay_dir if replay_dir else 'live upstream'})"
     )
     try:
         _uvicorn_run(create_app(config, store), host, port)
