@@ -26,7 +26,7 @@ import parsel
 from hub.errors import ParseError
 from hub.identity import canonical_url
 from hub.sanitize import absolutize_url, clean_text
-from hub.timeutil import date_from_url, parse_date
+from hub.timeutil import ParsedDate, date_from_url, parse_date
 from hub.types import ListSelectors, RawItem
 
 __all__ = ["parse_listing", "select"]
@@ -34,6 +34,7 @@ __all__ = ["parse_listing", "select"]
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
 _JS_TITLE = re.compile(r"""document\.write\(\s*\w*\(?\s*["'](.+?)["']\s*\)?\s*\)""", re.S)
 _TAG = re.compile(r"<[^>]+>")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def select(node: parsel.Selector | parsel.SelectorList[parsel.Selector], query: str) -> list[str]:
@@ -58,15 +59,25 @@ def _unwrap_hanweb(text: str) -> str:
 
 def _item_title(item: parsel.Selector, selectors: ListSelectors) -> str:
     for value in select(item, selectors.title):
-        return value
-    anchor_text = clean_text(" ".join(item.css("a ::text").getall()))
-    if anchor_text:
-        return anchor_text
+        if not _JS_TITLE.search(value):
+            return value
     script = " ".join(item.css("script::text").getall())
     match = _JS_TITLE.search(script)
     if match:
         return clean_text(_TAG.sub(" ", match.group(1).replace("\\n", " ")))
-    return ""
+    return clean_text(" ".join(item.xpath(".//a//text()[not(ancestor::script)]").getall()))
+
+
+def _with_year_from_link(value: datetime, link_date: datetime) -> datetime:
+    """A year-less list date (``10-19``) takes the year that puts it nearest the date in
+    its link (``t20171019_…``), so a poll long after capture does not re-date it."""
+    candidates = []
+    for year in (link_date.year - 1, link_date.year, link_date.year + 1):
+        try:
+            candidates.append(value.replace(year=year))
+        except ValueError:  # 29 February
+            continue
+    return min(candidates, key=lambda c: abs(c - link_date), default=value)
 
 
 def parse_listing(
@@ -110,11 +121,17 @@ def parse_listing(
             continue
         seen.add(key)
         parsed = None
+        from_link = date_from_url(link)
         if selectors.date:
             date_text = " ".join(select(item, selectors.date))
             parsed = parse_date(date_text, now=now) if date_text else None
+            if parsed is not None and from_link is not None and not _YEAR.search(date_text):
+                parsed = ParsedDate(
+                    value=_with_year_from_link(parsed.value, from_link.value),
+                    date_only=parsed.date_only,
+                )
         if parsed is None:
-            parsed = date_from_url(link)
+            parsed = from_link
         out.append(
             RawItem(
                 title=title,

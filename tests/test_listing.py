@@ -1,0 +1,64 @@
+"""List-page parsing on recorded real pages: CMS patterns and year-less dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hub.encoding import decode_body
+from hub.parse.listing import parse_listing
+from hub.timeutil import SHANGHAI
+from hub.types import ListSelectors
+
+
+def _page(corpus_dir: Path, name: str) -> str:
+    text, _ = decode_body((corpus_dir / "upstream-html" / name).read_bytes(), "text/html")
+    return text
+
+
+def test_js_only_titles_from_default_selectors(corpus_dir: Path) -> None:
+    url = "http://paper.people.com.cn/rmrb/html/2017-10/16/nbs.D110000renmrb_01.htm"
+    items = parse_listing(
+        _page(corpus_dir, "people-paper__list__1.html"),
+        url,
+        ListSelectors(item="#titleList li"),
+        now=datetime(2017, 10, 16, tzinfo=UTC),
+    )
+    assert len(items) == 5
+    assert all("document.write" not in i.title and i.title for i in items)
+    assert (
+        items[0].link
+        == "http://paper.people.com.cn/rmrb/html/2017-10/16/nw.D110000renmrb_20171016_1-01.htm"
+    )
+
+
+def test_yearless_dates_take_the_year_of_the_link(corpus_dir: Path) -> None:
+    items = parse_listing(
+        _page(corpus_dir, "zhangshu-gov__list__1.html"),
+        "http://www.zhangshu.gov.cn/zwgk/zhxx/",
+        ListSelectors(
+            item='td[height="600"] > table > tr',
+            title="a span.STYLE25::text",
+            date="span.STYLE12::text",
+        ),
+        now=datetime(2026, 11, 29, tzinfo=UTC),  # polled years later
+    )
+    assert len(items) == 24
+    first = items[0]
+    assert first.published is not None
+    assert first.published.astimezone(SHANGHAI).date().isoformat() == "2017-10-19"
+    assert {i.published.year for i in items if i.published} == {2017}
+
+
+def test_hanweb_datastore_records_are_unwrapped(corpus_dir: Path) -> None:
+    body = (corpus_dir / "upstream-api" / "dingxi-gov__hanweb-datastore__1.xml").read_bytes()
+    text, _ = decode_body(body, "text/html")
+    items = parse_listing(
+        text,
+        "http://zwgk.dingxi.gov.cn/col/col12377/index.html",
+        ListSelectors(item="div.hanweb-records li", date="b::text"),
+        now=datetime(2022, 2, 1, tzinfo=UTC),
+    )
+    assert len(items) == 45
+    assert items[0].link == "http://zwgk.dingxi.gov.cn/art/2022/1/20/art_12377_1486865.html"
+    assert not items[0].title.endswith("...")  # the full title= attribute
