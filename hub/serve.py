@@ -163,7 +163,9 @@ def create_app(config: Config, store: Store) -> Starlette:
             cells = [
                 source.id,
                 source.name,
-                (st.last_outcome or "never polled") if st else "never polled",
+                "disabled"
+                if not source.enabled
+                else ((st.last_outcome if st else None) or "never polled"),
                 st.last_detail or "" if st else "",
                 st.last_success_at.isoformat() if st and st.last_success_at else "—",
                 str(st.entry_count if st else 0),
