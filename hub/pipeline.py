@@ -13,11 +13,12 @@ half-written, each store call is one transaction).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from hub import catalog, websub
+from hub import catalog, metrics, websub
 from hub.config import Config
 from hub.encoding import decode_body
 from hub.errors import HTTPStatusError, ParseError, SelectorDrift, SourceError
@@ -96,6 +97,29 @@ def _dedupe(source: Source, items: list[RawItem]) -> list[tuple[str, RawItem]]:
 
 
 def poll_source(
+    config: Config,
+    store: Store,
+    fetcher: Fetcher,
+    source_id: str,
+    *,
+    now: datetime,
+    force: bool = False,
+) -> PollReport:
+    """Poll one source once and store what it holds (see ``_poll_source``); counted in
+    the ``hub_polls``, ``hub_poll_duration_seconds`` and ``hub_entries_ingested`` metrics.
+    """
+    started = time.monotonic()
+    report = _poll_source(config, store, fetcher, source_id, now=now, force=force)
+    metrics.POLL_DURATION.labels(source_id).observe(time.monotonic() - started)
+    metrics.POLLS.labels(source_id, report.outcome).inc()
+    if report.new:
+        metrics.ENTRIES_INGESTED.labels(source_id, "new").inc(report.new)
+    if report.updated:
+        metrics.ENTRIES_INGESTED.labels(source_id, "updated").inc(report.updated)
+    return report
+
+
+def _poll_source(
     config: Config,
     store: Store,
     fetcher: Fetcher,
@@ -306,6 +330,7 @@ def publish(
     Raises:
         StorageError: the database failed.
     """
+    started = time.monotonic()
     ctx = publish_context(config)
     wanted = list(keys) if keys is not None else catalog.all_feed_keys(config)
     changed: list[tuple[FeedKey, str]] = []
@@ -329,8 +354,10 @@ def publish(
                 now=now,
             ):
                 changed.append((key, fmt))
+                metrics.PUBLISH_BYTES.labels(fmt).inc(len(body))
                 if on_change is not None:
                     on_change(key, fmt)
+    metrics.PUBLISH_DURATION.observe(time.monotonic() - started)
     return PublishResult(rendered=len(wanted), changed=changed)
 
 

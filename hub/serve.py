@@ -8,7 +8,7 @@ Routes:
   as the publisher stored them; with consumer options (``?limit=``, ``?filter=`` …) the
   feed is rendered for that request from the archive.
 * ``/opml.xml`` (every feed, grouped), ``/opml/region/{r}.xml`` (one region).
-* ``/sources`` — source health; ``/healthz``.
+* ``/sources`` — source health; ``/healthz``; ``/metrics`` (Prometheus, ``hub.metrics``).
 
 HTTP behaviour (RFC 9110/9111): strong ``ETag`` and ``Last-Modified`` on every feed,
 ``304`` for a matching ``If-None-Match`` (or, without it, ``If-Modified-Since`` not older
@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import html
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -34,6 +36,7 @@ from starlette.routing import Route
 from hub import catalog, site
 from hub.config import Config
 from hub.consumer import ConsumerOptions, OptionError, apply_options, parse_options
+from hub.metrics import StoreCollector
 from hub.pipeline import feed_meta, publish_context
 from hub.publish import CONTENT_TYPES, render
 from hub.store import Store
@@ -89,9 +92,19 @@ def _split_ext(path: str) -> tuple[list[str], str] | None:
     return [p for p in stem.split("/") if p], ext
 
 
-def create_app(config: Config, store: Store) -> Starlette:
-    """Build the ASGI app over a loaded config and a store (no polling here)."""
+def create_app(
+    config: Config,
+    store: Store,
+    *,
+    queue_depth: Callable[[], dict[str, int]] | None = None,
+) -> Starlette:
+    """Build the ASGI app over a loaded config and a store (no polling here).
+
+    ``queue_depth`` (optional) reports Celery queue lengths for ``/metrics``.
+    """
     ctx = publish_context(config)
+    registry = CollectorRegistry()
+    registry.register(StoreCollector(store, list(config.sources), queue_depth))
 
     def not_found(what: str) -> Response:
         return PlainTextResponse(f"404 Not Found: {what}\n", status_code=404)
@@ -193,6 +206,10 @@ def create_app(config: Config, store: Store) -> Starlette:
         )
         return Response(page, media_type="text/html; charset=utf-8")
 
+    async def metrics_page(request: Request) -> Response:
+        body = generate_latest(REGISTRY) + generate_latest(registry)
+        return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     async def healthz(request: Request) -> Response:
         store.count_entries()
         return PlainTextResponse("ok\n")
@@ -204,5 +221,6 @@ def create_app(config: Config, store: Store) -> Starlette:
         Route("/opml/region/{region}.xml", opml_region),
         Route("/sources", sources_page),
         Route("/healthz", healthz),
+        Route("/metrics", metrics_page),
     ]
     return Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=500)])

@@ -127,3 +127,13 @@ def test_unknown_feeds_404(client: TestClient, path: str) -> None:
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("text/plain")
     assert r.text.startswith("404 Not Found")
+
+
+def test_metrics(client: TestClient) -> None:
+    r = client.get("/metrics")
+    assert r.status_code == 200
+    text = r.text
+    assert 'hub_polls_total{outcome="ok",source="dingxi-tzgg"}' in text
+    assert 'hub_entries{source="dingxi-tzgg"} 45.0' in text
+    assert 'hub_source_last_success_age_seconds{source="chinanews-scroll"}' in text
+    assert "hub_publish_duration_seconds_count" in text
