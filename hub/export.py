@@ -1,6 +1,7 @@
 """Static export: every published feed, the OPML files and the index as files.
 
-Layout mirrors the URLs (``feeds/region/shaanxi.atom``, ``opml.xml``, ``index.html``) so
+Layout mirrors the URLs (``feeds/region/shaanxi.atom``, the RFC 5005 monthly archives
+``feeds/region/shaanxi/archive/2021-08.atom``, ``opml.xml``, ``index.html``) so
 nginx can serve the directory as is. Each file is written atomically (temporary file in
 the same directory + ``os.replace``) and only where its bytes changed, so an unchanged
 publish touches nothing and conditional GET against the files keeps working.
@@ -12,9 +13,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from hub import catalog, site
+from hub import archive, catalog, site
 from hub.config import Config
+from hub.pipeline import render_archive
 from hub.store import Store
+from hub.timeutil import utc_now
 
 __all__ = ["export_static", "write_if_changed"]
 
@@ -55,6 +58,7 @@ def export_static(config: Config, store: Store, out: Path) -> int:
         OSError: ``out`` cannot be written.
     """
     written = 0
+    now = utc_now()
     for key in catalog.all_feed_keys(config):
         info = catalog.feed_info(config, key)
         for fmt in catalog.FORMATS:
@@ -62,6 +66,12 @@ def export_static(config: Config, store: Store, out: Path) -> int:
             if stored is not None:
                 rel = info.path.lstrip("/") + "." + fmt
                 written += write_if_changed(out / rel, stored.body)
+        for month in archive.closed_months(store.published_of(key), now):
+            for fmt in catalog.FORMATS:
+                body = render_archive(config, store, key, month, fmt, now=now)
+                if body is not None:
+                    rel = archive.archive_path(info.path, month).lstrip("/") + "." + fmt
+                    written += write_if_changed(out / rel, body)
     written += write_if_changed(
         out / "opml.xml",
         site.opml_document(config, catalog.all_feed_keys(config), config.settings.title),

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from hub import catalog, metrics, websub
+from hub import archive, catalog, metrics, websub
 from hub.config import Config
 from hub.encoding import decode_body
 from hub.errors import HTTPStatusError, ParseError, SelectorDrift, SourceError
@@ -52,6 +52,7 @@ __all__ = [
     "publish",
     "publish_and_notify",
     "publish_context",
+    "render_archive",
 ]
 
 log = logging.getLogger("hub.pipeline")
@@ -300,15 +301,31 @@ def publish_context(config: Config) -> PublishContext:
     )
 
 
-def feed_meta(config: Config, key: FeedKey) -> FeedMeta:
-    """Title, paths and TTL of one feed for the writers."""
+def feed_meta(
+    config: Config,
+    key: FeedKey,
+    *,
+    prev_archive: str | None = None,
+    archive_month: str | None = None,
+    next_archive: str | None = None,
+) -> FeedMeta:
+    """Title, paths and TTL of one feed for the writers.
+
+    ``prev_archive`` / ``next_archive`` are ``YYYY-MM`` months to link (RFC 5005);
+    ``archive_month`` makes it that month's archive document.
+    """
     info = catalog.feed_info(config, key)
+    path = archive.archive_path(info.path, archive_month) if archive_month else info.path
+    title = f"{info.title}（{archive_month} 存档 archive）" if archive_month else info.title
     return FeedMeta(
+        prev_archive_path=archive.archive_path(info.path, prev_archive) if prev_archive else None,
+        next_archive_path=archive.archive_path(info.path, next_archive) if next_archive else None,
+        current_path=info.path if archive_month else None,
         key=key,
-        title=info.title,
+        title=title,
         subtitle=info.subtitle,
         base_url=config.settings.base_url,
-        path=info.path,
+        path=path,
         language=config.settings.language,
         hub_url=config.settings.websub_hub,
         ttl_s=info.ttl_s,
@@ -337,10 +354,12 @@ def publish(
     limit = config.settings.feed_limit
     for key in wanted:
         try:
-            meta = feed_meta(config, key)
+            catalog.feed_info(config, key)
         except KeyError:
             log.info("feed %s no longer configured; skipped", key.storage_key)
             continue
+        months = archive.closed_months(store.published_of(key), now)
+        meta = feed_meta(config, key, prev_archive=months[-1] if months else None)
         items = store.entries_for(key, limit=limit)
         newest = max((e.updated for e in items), default=None)
         for fmt in catalog.FORMATS:
@@ -376,6 +395,29 @@ def publish_and_notify(
     if hub_url and result.changed:
         websub.ping(hub_url, websub.changed_urls(config, result.changed))
     return result
+
+
+#: Entries in one monthly archive document at most.
+ARCHIVE_LIMIT = 5000
+
+
+def render_archive(
+    config: Config, store: Store, key: FeedKey, month: str, fmt: str, *, now: datetime
+) -> bytes | None:
+    """The RFC 5005 archive document of ``key`` for a closed ``YYYY-MM`` month, or None
+    when that month is open or holds no entries.
+
+    Raises:
+        StorageError: the database failed.
+    """
+    months = archive.closed_months(store.published_of(key), now)
+    if month not in months:
+        return None
+    prev, nxt = archive.neighbours(months, month)
+    meta = feed_meta(config, key, prev_archive=prev, archive_month=month, next_archive=nxt)
+    start, end = archive.month_bounds(month)
+    items = store.entries_for(key, limit=ARCHIVE_LIMIT, since=start, before=end)
+    return render(meta, items, fmt, publish_context(config))  # type: ignore[arg-type]
 
 
 def keys_from_storage(keys: Iterable[str]) -> list[FeedKey]:

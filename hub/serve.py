@@ -7,6 +7,7 @@ Routes:
   ``/feeds/region/{r}/category/{c}.…``, ``/feeds/source/{id}.…`` — the published bytes
   as the publisher stored them; with consumer options (``?limit=``, ``?filter=`` …) the
   feed is rendered for that request from the archive.
+* ``/feeds/…/archive/YYYY-MM.{atom,rss,json}`` — RFC 5005 monthly archive documents.
 * ``/opml.xml`` (every feed, grouped), ``/opml/region/{r}.xml`` (one region).
 * ``/sources`` — source health; ``/healthz``; ``/metrics`` (Prometheus, ``hub.metrics``).
 
@@ -33,11 +34,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from hub import catalog, site
+from hub import archive, catalog, site
 from hub.config import Config
 from hub.consumer import ConsumerOptions, OptionError, apply_options, parse_options
 from hub.metrics import StoreCollector
-from hub.pipeline import feed_meta, publish_context
+from hub.pipeline import feed_meta, publish_context, render_archive
 from hub.publish import CONTENT_TYPES, render
 from hub.store import Store
 from hub.types import FeedKey
@@ -114,6 +115,8 @@ def create_app(
         if split is None:
             return not_found("unknown feed; feeds end in .atom, .rss or .json (see /)")
         parts, fmt = split
+        if len(parts) >= 3 and parts[-2] == "archive":
+            return archive_doc(request, parts[:-2], parts[-1], fmt)
         key = catalog.key_for_path(config, parts)
         if key is None:
             return not_found(f"no feed at /feeds/{request.path_params['path']}")
@@ -139,6 +142,15 @@ def create_app(
         return _respond(
             request, body, content_type=content_type, last_modified=newest, max_age=meta.ttl_s
         )
+
+    def archive_doc(request: Request, parts: list[str], month: str, fmt: str) -> Response:
+        key = catalog.key_for_path(config, parts)
+        if key is None or not archive.MONTH.match(month):
+            return not_found(f"no archive at /feeds/{request.path_params['path']}")
+        body = render_archive(config, store, key, month, fmt, now=datetime.now(UTC))
+        if body is None:
+            return not_found(f"no archive for {month} (only closed months with entries)")
+        return _respond(request, body, content_type=CONTENT_TYPES[fmt], max_age=86400)
 
     def _render_with(key: FeedKey, fmt: str, options: ConsumerOptions) -> tuple[bytes, datetime]:
         meta = feed_meta(config, key)

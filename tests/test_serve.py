@@ -137,3 +137,39 @@ def test_metrics(client: TestClient) -> None:
     assert 'hub_entries{source="dingxi-tzgg"} 45.0' in text
     assert 'hub_source_last_success_age_seconds{source="chinanews-scroll"}' in text
     assert "hub_publish_duration_seconds_count" in text
+
+
+FH = "http://purl.org/syndication/history/1.0"
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def test_rfc5005_archives(client: TestClient) -> None:
+    from lxml import etree
+
+    current = etree.fromstring(client.get("/feeds/region/gansu.atom").content)
+    prev = current.xpath("//a:link[@rel='prev-archive']/@href", namespaces={"a": ATOM})
+    assert prev == ["http://127.0.0.1:8000/feeds/region/gansu/archive/2022-01.atom"]
+
+    r = client.get("/feeds/region/gansu/archive/2022-01.atom")
+    assert r.status_code == 200
+    doc = etree.fromstring(r.content)
+    assert doc.xpath("//fh:archive", namespaces={"fh": FH})
+    ns = {"a": ATOM}
+    assert doc.xpath("//a:link[@rel='current']/@href", namespaces=ns) == [
+        "http://127.0.0.1:8000/feeds/region/gansu.atom"
+    ]
+    assert doc.xpath("//a:link[@rel='prev-archive']/@href", namespaces=ns) == [
+        "http://127.0.0.1:8000/feeds/region/gansu/archive/2021-12.atom"
+    ]
+    assert not doc.xpath("//a:link[@rel='next-archive']", namespaces=ns)  # newest archive
+    entries = feedparser.parse(r.content).entries
+    assert entries and all(e.published.startswith("2022-01") for e in entries)
+    # the archive is stable: the same request gives the same bytes
+    assert client.get("/feeds/region/gansu/archive/2022-01.atom").content == r.content
+    rss = etree.fromstring(client.get("/feeds/region/gansu/archive/2021-12.rss").content)
+    assert rss.xpath("//fh:archive", namespaces={"fh": FH})
+    assert rss.xpath("//a:link[@rel='next-archive']/@href", namespaces=ns) == [
+        "http://127.0.0.1:8000/feeds/region/gansu/archive/2022-01.rss"
+    ]
+    assert client.get("/feeds/region/gansu/archive/2019-05.atom").status_code == 404
+    assert client.get("/feeds/region/gansu/archive/2022-13.atom").status_code == 404

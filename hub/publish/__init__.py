@@ -55,8 +55,9 @@ class FeedMeta:
     (``http://127.0.0.1:8000``); ``path`` the feed's URL path without extension
     (``/feeds/region/shaanxi``); ``hub_url`` a WebSub hub; ``ttl_s`` the shortest polling
     interval of the feed's sources in seconds (RSS ``<ttl>`` is written in minutes);
-    ``prev_archive_path`` the RFC 5005 §4 previous archive document, path without
-    extension.
+    ``prev_archive_path`` / ``next_archive_path`` the RFC 5005 §4 previous and next
+    archive documents, paths without extension; ``current_path`` set makes this document
+    an archive (``<fh:archive/>``) whose ``rel="current"`` link points there.
     """
 
     key: FeedKey
@@ -68,6 +69,8 @@ class FeedMeta:
     hub_url: str | None = None
     ttl_s: int = 3600
     prev_archive_path: str | None = None
+    next_archive_path: str | None = None
+    current_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -45,8 +45,10 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.util import xml_elem
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+#: RFC 5005 §10 feed-history namespace (``<fh:archive/>`` marks an archive document).
+FH_NS = "http://purl.org/syndication/history/1.0"
 
-__all__ = ["ATOM_NS", "HubEntryExtension", "HubExtension"]
+__all__ = ["ATOM_NS", "FH_NS", "HubEntryExtension", "HubExtension"]
 
 
 class HubExtension(BaseExtension):  # type: ignore[misc]
@@ -54,6 +56,11 @@ class HubExtension(BaseExtension):  # type: ignore[misc]
 
     def __init__(self) -> None:
         self._rss_links: list[tuple[str, str, str | None]] = []
+        self._archive = False
+
+    def mark_archive(self) -> None:
+        """Mark the document as an RFC 5005 §4 archive document (``<fh:archive/>``)."""
+        self._archive = True
 
     def rss_link(self, *, rel: str, href: str, type: str | None = None) -> None:
         """Add ``<atom:link rel=REL href=HREF [type=TYPE]>`` to the RSS channel.
@@ -63,8 +70,9 @@ class HubExtension(BaseExtension):  # type: ignore[misc]
         self._rss_links.append((rel, href, type))
 
     def extend_ns(self) -> dict[str, str]:
-        # RSS: feedgen already maps the ``atom`` prefix; Atom: no prefix needed.
-        return {}
+        # RSS: feedgen already maps the ``atom`` prefix; Atom: no prefix needed. The
+        # feed-history prefix is declared only on archive documents.
+        return {"fh": FH_NS} if self._archive else {}
 
     def extend_rss(self, rss_feed: Any) -> Any:
         """Append the registered links to ``<channel>`` (before the items)."""
@@ -75,9 +83,13 @@ class HubExtension(BaseExtension):  # type: ignore[misc]
             link = xml_elem(f"{{{ATOM_NS}}}link", channel, href=href, rel=rel)
             if type_:
                 link.attrib["type"] = type_
+        if self._archive:
+            xml_elem(f"{{{FH_NS}}}archive", channel)
         return rss_feed
 
     def extend_atom(self, atom_feed: Any) -> Any:
+        if self._archive:
+            xml_elem(f"{{{FH_NS}}}archive", atom_feed)
         return atom_feed
 
 

@@ -300,6 +300,11 @@ def _feed_links(fg: FeedGenerator, meta: FeedMeta, fmt: str, self_type: str) -> 
         extra.append(("hub", xml_safe(meta.hub_url)))
     if meta.prev_archive_path:
         extra.append(("prev-archive", _url(meta, meta.prev_archive_path, fmt)))
+    if meta.next_archive_path:
+        extra.append(("next-archive", _url(meta, meta.next_archive_path, fmt)))
+    if meta.current_path:
+        extra.append(("current", _url(meta, meta.current_path, fmt)))
+        fg.hub.mark_archive()
     for rel, href in extra:
         if fmt == "atom":
             fg.link(href=href, rel=rel)

@@ -326,6 +326,12 @@ class Store:
         with self._tx() as conn:
             return [_row_entry(r) for r in conn.execute(query)]
 
+    def published_of(self, key: FeedKey) -> list[datetime]:
+        """``published`` of every entry of one feed (for the monthly archives)."""
+        query = select(entries.c.published).where(*self._where(key))
+        with self._tx() as conn:
+            return [r.published for r in conn.execute(query)]
+
     def feed_stats(self, key: FeedKey) -> tuple[int, datetime | None]:
         """(entry count, newest ``updated``) of one feed."""
         query = select(func.count(), func.max(entries.c.updated)).where(*self._where(key))
