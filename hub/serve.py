@@ -13,9 +13,9 @@ Routes:
 
 HTTP behaviour (RFC 9110/9111): strong ``ETag`` and ``Last-Modified`` on every feed,
 ``304`` for a matching ``If-None-Match`` (or, without it, ``If-Modified-Since`` not older
-than the feed), ``HEAD``, gzip when accepted, ``Cache-Control: public, max-age=`` the
-shortest interval of the feed's sources, ``Content-Type`` with charset, and a short
-plain-text ``404`` for an unknown feed.
+than the feed), ``HEAD``, brotli/zstd/gzip when accepted (starlette-compress),
+``Cache-Control: public, max-age=`` the shortest interval of the feed's sources,
+``Content-Type`` with charset, and a short plain-text ``404`` for an unknown feed.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from email.utils import format_datetime, parsedate_to_datetime
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette_compress import CompressMiddleware, add_compress_type
 
 from hub import archive, catalog, site
 from hub.config import Config
@@ -235,4 +235,6 @@ def create_app(
         Route("/healthz", healthz),
         Route("/metrics", metrics_page),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=500)])
+    for content_type in ("application/feed+json", "text/x-opml"):
+        add_compress_type(content_type)
+    return Starlette(routes=routes, middleware=[Middleware(CompressMiddleware, minimum_size=500)])

@@ -65,6 +65,9 @@ def test_head_gzip_and_cache_control(client: TestClient) -> None:
     r = client.get("/feeds/all.atom", headers={"Accept-Encoding": "gzip"})
     assert r.headers["content-encoding"] == "gzip"
     assert r.headers["cache-control"] == "public, max-age=3600"
+    br = client.get("/feeds/all.json", headers={"Accept-Encoding": "br"})
+    assert br.headers["content-encoding"] == "br"
+    assert br.json()["version"] == "https://jsonfeed.org/version/1.1"
     plain = client.get("/feeds/all.atom", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
 
