@@ -21,7 +21,6 @@ than the feed), ``HEAD``, brotli/zstd/gzip when accepted (starlette-compress),
 from __future__ import annotations
 
 import hashlib
-import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -37,7 +36,7 @@ from starlette_compress import CompressMiddleware, add_compress_type
 from hub import archive, catalog, site
 from hub.config import Config
 from hub.consumer import ConsumerOptions, OptionError, apply_options, parse_options
-from hub.metrics import StoreCollector
+from hub.metrics import StoreCollector, process_registry
 from hub.pipeline import feed_meta, publish_context, render_archive
 from hub.publish import CONTENT_TYPES, render
 from hub.store import Store
@@ -181,46 +180,16 @@ def create_app(
         return _respond(request, body, content_type="text/x-opml; charset=utf-8", max_age=3600)
 
     async def sources_page(request: Request) -> Response:
-        states = store.all_states()
-        rows = []
-        for source in config.sources.values():
-            st = states.get(source.id)
-            cells = [
-                source.id,
-                source.name,
-                "disabled"
-                if not source.enabled
-                else ((st.last_outcome if st else None) or "never polled"),
-                st.last_detail or "" if st else "",
-                st.last_success_at.isoformat() if st and st.last_success_at else "—",
-                str(st.entry_count if st else 0),
-                st.next_poll_at.isoformat() if st and st.next_poll_at else "due",
-            ]
-            rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-        head = "".join(
-            f"<th>{h}</th>"
-            for h in (
-                "来源 Source",
-                "名称 Name",
-                "结果 Outcome",
-                "详情 Detail",
-                "上次成功 Last success",
-                "条目 Entries",
-                "下次 Next poll",
-            )
-        )
-        page = (
-            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            f"<title>来源状态 Source health — {html.escape(config.settings.title)}</title></head>"
-            f'<body><h1>来源状态 Source health</h1><p><a href="/">← 首页 Home</a></p>'
-            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            "</body></html>"
-        )
-        return Response(page, media_type="text/html; charset=utf-8")
+        body = site.sources_document(config, store)
+        return _respond(request, body, content_type="text/html; charset=utf-8", max_age=30)
 
     async def metrics_page(request: Request) -> Response:
-        body = generate_latest(REGISTRY) + generate_latest(registry)
+        processes = process_registry() or REGISTRY
+        body = generate_latest(processes) + generate_latest(registry)
         return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
 
     async def healthz(request: Request) -> Response:
         store.count_entries()
@@ -233,6 +202,7 @@ def create_app(
         Route("/opml/region/{region}.xml", opml_region),
         Route("/sources", sources_page),
         Route("/healthz", healthz),
+        Route("/favicon.ico", favicon),
         Route("/metrics", metrics_page),
     ]
     for content_type in ("application/feed+json", "text/x-opml"):
