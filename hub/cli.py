@@ -249,11 +249,12 @@ def _uvicorn_run(app: object, host: str, port: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(config_opt: str | None, database_opt: str | None, host: str, port: int) -> None:
     """Serve the published feeds without polling (workers poll elsewhere)."""
+    from hub.metrics import queue_depth_from_env
     from hub.serve import create_app
 
     config = _load(config_opt)
     store = Store(database_url(database_opt))
-    _uvicorn_run(create_app(config, store), host, port)
+    _uvicorn_run(create_app(config, store, queue_depth=queue_depth_from_env()), host, port)
 
 
 @main.command()

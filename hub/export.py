@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from hub import archive, catalog, site
@@ -18,6 +19,7 @@ from hub.config import Config
 from hub.pipeline import render_archive
 from hub.store import Store
 from hub.timeutil import utc_now
+from hub.types import FeedKey
 
 __all__ = ["export_static", "write_if_changed"]
 
@@ -48,10 +50,14 @@ def write_if_changed(path: Path, body: bytes) -> bool:
     return True
 
 
-def export_static(config: Config, store: Store, out: Path) -> int:
+def export_static(
+    config: Config, store: Store, out: Path, keys: Iterable[FeedKey] | None = None
+) -> int:
     """Write the site under ``out``; returns how many files were (re)written.
 
-    Feeds come from the publisher's stored bytes (run ``publish`` first).
+    Feeds come from the publisher's stored bytes (run ``publish`` first). ``keys`` limits
+    the feeds (and their monthly archives) to those just rendered; the OPML files and the
+    index are always written (when their bytes changed).
 
     Raises:
         StorageError: the database failed.
@@ -59,8 +65,11 @@ def export_static(config: Config, store: Store, out: Path) -> int:
     """
     written = 0
     now = utc_now()
-    for key in catalog.all_feed_keys(config):
-        info = catalog.feed_info(config, key)
+    for key in catalog.all_feed_keys(config) if keys is None else keys:
+        try:
+            info = catalog.feed_info(config, key)
+        except KeyError:  # no longer configured
+            continue
         for fmt in catalog.FORMATS:
             stored = store.get_feed(key.storage_key, fmt)
             if stored is not None:
@@ -80,5 +89,6 @@ def export_static(config: Config, store: Store, out: Path) -> int:
         body = site.region_opml_document(config, region)
         if body is not None:
             written += write_if_changed(out / "opml" / "region" / f"{region.slug}.xml", body)
-    written += write_if_changed(out / "index.html", site.index_document(config, store))
+    index = site.index_document(config, store, sources_link=False)  # no /sources in a file site
+    written += write_if_changed(out / "index.html", index)
     return written

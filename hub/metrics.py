@@ -16,16 +16,21 @@ polled:
 * ``hub_entries{source}`` — entries stored
 * ``hub_queue_depth{queue}`` — Celery messages waiting in Redis (when a broker is set)
 
-The embedded ``hub run`` serves all of them at ``/metrics``. Celery worker processes
-expose their own counters on ``HUB_METRICS_PORT`` when it is set.
+The embedded ``hub run`` serves all of them at ``/metrics``. In the scale-out
+deployment the counters are incremented in Celery worker processes: set
+``PROMETHEUS_MULTIPROC_DIR`` (prometheus-client's multiprocess mode) to one directory
+shared by the workers and the web app, and ``/metrics`` aggregates every process.
+``hub_queue_depth`` is read from the broker named by ``HUB_REDIS_URL`` /
+``CELERY_BROKER_URL`` (keys prefixed with ``HUB_REDIS_PREFIX``, default ``hub:``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -39,6 +44,8 @@ __all__ = [
     "PUBLISH_BYTES",
     "PUBLISH_DURATION",
     "StoreCollector",
+    "process_registry",
+    "queue_depth_from_env",
 ]
 
 log = logging.getLogger("hub.metrics")
@@ -115,3 +122,40 @@ class StoreCollector(Collector):
             except Exception:
                 log.exception("metrics: broker unavailable")
             yield depth
+
+
+QUEUES = ("poll", "publish")
+
+
+def queue_depth_from_env(
+    env: Mapping[str, str] | None = None,
+) -> Callable[[], dict[str, int]] | None:
+    """A callable reporting the Celery queue lengths (messages waiting, per queue) from the
+    Redis broker in the environment, or None when no broker is configured."""
+    env = os.environ if env is None else env
+    url = env.get("HUB_REDIS_URL") or env.get("CELERY_BROKER_URL")
+    if not url:
+        return None
+    prefix = env.get("HUB_REDIS_PREFIX", "hub:")
+
+    def depth() -> dict[str, int]:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            return {q: int(client.llen(prefix + q)) for q in QUEUES}
+        finally:
+            client.close()
+
+    return depth
+
+
+def process_registry() -> CollectorRegistry | None:
+    """The registry aggregating every worker process's counters when
+    ``PROMETHEUS_MULTIPROC_DIR`` is set (prometheus-client multiprocess mode), else None
+    (the default registry of this process is used)."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry

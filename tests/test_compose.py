@@ -58,14 +58,15 @@ def _healthcheck_commands(svc: dict[str, Any]) -> list[list[str]]:
 
 
 def code_env_names() -> set[str]:
-    """HUB_*/CELERY_* names in the sources of hub/ and workers/ that read the environment."""
+    """HUB_*/CELERY_*/PROMETHEUS_* names in the sources of hub/ and workers/ that read the
+    environment."""
     names: set[str] = set()
     for package in ("hub", "workers"):
         for path in (ROOT / package).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             if "environ" not in text and "getenv" not in text and "env.get" not in text:
                 continue
-            names.update(re.findall(r"""["']((?:HUB|CELERY)_[A-Z0-9_]+)["']""", text))
+            names.update(re.findall(r"""["']((?:HUB|CELERY|PROMETHEUS)_[A-Z0-9_]+)["']""", text))
     return names
 
 

@@ -39,10 +39,10 @@ import redis
 from celery import Task
 from celery.utils.log import get_task_logger
 
-from hub import catalog, pipeline, site
+from hub import catalog, pipeline
 from hub.config import Config, load_config
 from hub.errors import ConfigError, HubError, StorageError
-from hub.export import write_if_changed
+from hub.export import export_static
 from hub.fetch import Fetcher
 from hub.runner import make_fetcher
 from hub.store import Store
@@ -301,7 +301,9 @@ def publish(self: Task, feed_keys: list[str] | None = None) -> dict[str, Any]:
             )
             exported = 0
             if settings.export_dir:
-                exported = _export(config, store, keys, Path(settings.export_dir))
+                exported = export_static(
+                    config, store, Path(settings.export_dir), pipeline.keys_from_storage(keys)
+                )
         except HubError as exc:
             wrapped = _retryable(exc)
             if wrapped is None:
@@ -317,36 +319,6 @@ def publish(self: Task, feed_keys: list[str] | None = None) -> dict[str, Any]:
             exported,
         )
         return {"rendered": result.rendered, "changed": len(result.changed), "exported": exported}
-
-
-def _export(config: Config, store: Store, keys: list[str], out: Path) -> int:
-    """Write the stored documents of ``keys`` and the OPML and index pages under ``out``
-    (the layout of ``hub.export.export_static``, limited to the feeds just rendered).
-
-    Raises:
-        StorageError: the database failed.
-        OSError: ``out`` cannot be written (not retried: an operator must fix it).
-    """
-    written = 0
-    for key in pipeline.keys_from_storage(keys):
-        try:
-            info = catalog.feed_info(config, key)
-        except KeyError:
-            continue
-        for fmt in catalog.FORMATS:
-            stored = store.get_feed(key.storage_key, fmt)
-            if stored is not None:
-                written += write_if_changed(out / (info.path.lstrip("/") + "." + fmt), stored.body)
-    all_keys = catalog.all_feed_keys(config)
-    written += write_if_changed(
-        out / "opml.xml", site.opml_document(config, all_keys, config.settings.title)
-    )
-    for region in site.region_opml_regions(config):
-        body = site.region_opml_document(config, region)
-        if body is not None:
-            written += write_if_changed(out / "opml" / "region" / f"{region.slug}.xml", body)
-    written += write_if_changed(out / "index.html", site.index_document(config, store))
-    return written
 
 
 @app.task(name="hub.dispatch_due", bind=True)  # type: ignore[untyped-decorator]
