@@ -173,7 +173,8 @@ def poll(
             keys = None  # first publish: render every feed
         pipeline.publish_and_notify(config, store, keys, now=utc_now())
     table = Table(title="poll")
-    for col in ("source", "outcome", "new", "updated", "unchanged", "failed", "detail"):
+    table.add_column("source", no_wrap=True)
+    for col in ("outcome", "new", "updated", "unchanged", "failed", "detail"):
         table.add_column(col, overflow="fold")
     failed_any = False
     for r in reports:
