@@ -655,3 +655,102 @@ def test_date_only_is_midnight_beijing_in_every_format() -> None:
     item = json.loads(render(META, [entry], "json", CTX))["items"][0]
     assert item["date_published"] == "2021-08-30T00:00:00+08:00"
     assert item["_hub"]["date_only"] is True
+
+
+# --- fixes from the reader-client matrix and the W3C validator's rules ----------------
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss", "json"])
+def test_one_entry_per_id(fmt: Fmt) -> None:
+    """The same article polled from two sources shares its guid: listed once, first kept
+    (W3C: a repeated RSS guid is an error, a repeated atom:id a warning)."""
+    first = make_entry(source_id="sx-mz", origin="甲")
+    again = make_entry(source_id="other-column", origin="乙")  # same guid, older in order
+    other = make_entry(guid="http://mzt.shaanxi.example/tzgg/9.html")
+    body = render(META, [first, again, other], fmt, CTX)
+    if fmt == "json":
+        items = json.loads(body)["items"]
+        assert [i["id"] for i in items] == [first.guid, other.guid]
+        assert items[0]["_hub"]["origin"] == "甲"
+        return
+    parsed = parse_feed(body)
+    assert [e.id for e in parsed.entries] == [first.guid, other.guid]
+    assert parsed.entries[0].author == "甲"
+
+
+def test_unchanged_entry_updated_is_its_published_time() -> None:
+    """feed-extractor dates Atom entries by <updated>: an entry the hub never changed
+    shows its publication time there, a changed one the time of the change."""
+    unchanged = make_entry(
+        published=datetime(2021, 8, 29, 16, tzinfo=UTC),
+        updated=datetime(2021, 9, 5, 4, tzinfo=UTC),  # the poll that first saw it
+        first_seen=datetime(2021, 9, 5, 4, tzinfo=UTC),
+    )
+    changed = make_entry(
+        guid="http://mzt.shaanxi.example/tzgg/2.html",
+        published=datetime(2021, 8, 29, 16, tzinfo=UTC),
+        updated=datetime(2021, 9, 6, 4, tzinfo=UTC),
+        first_seen=datetime(2021, 9, 5, 4, tzinfo=UTC),
+    )
+    atom = parse_xml(render(META, [unchanged, changed], "atom", CTX))
+    items = atom_entries(atom)
+    assert [e.findtext(f"{ATOM}updated") for e in items] == [
+        "2021-08-30T00:00:00+08:00",
+        "2021-09-06T12:00:00+08:00",
+    ]
+    assert items[0].findtext(f"{ATOM}source/{ATOM}updated") == "2021-08-30T00:00:00+08:00"
+    # the feed's own <updated> is still the newest stored change (the document changed)
+    assert atom.findtext(f"{ATOM}updated") == "2021-09-06T12:00:00+08:00"
+    doc = json.loads(render(META, [unchanged, changed], "json", CTX))
+    assert [i["date_modified"] for i in doc["items"]] == [
+        "2021-08-30T00:00:00+08:00",
+        "2021-09-06T12:00:00+08:00",
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss", "json"])
+def test_relative_urls_made_absolute(fmt: Fmt) -> None:
+    """W3C (RSS): "description should not contain relative URL references"; in Atom a
+    relative href would resolve against the feed's URL. Resolved against the entry link."""
+    entry = make_entry(
+        link="http://mzt.shaanxi.example/tzgg/sub/1.html",
+        content_html=(
+            '<p><a href="../2.html?a=1&amp;b=2" rel="noopener">下一篇</a>'
+            '<img src=\'img/a.png\' alt="x"> <a href="https://abs.example/x">abs</a>'
+            ' <a href="#top">top</a> href="not/a/tag"</p>'
+        ),
+        origin_url="/about/",
+        enclosures=(Enclosure(url="/files/a.pdf", type="application/pdf", length=1),),
+    )
+    body = render(META, [entry], fmt, CTX)
+    if fmt == "json":
+        item = json.loads(body)["items"][0]
+        content, origin_url = item["content_html"], item["_hub"]["origin_url"]
+        enclosure = item["attachments"][0]["url"]
+    else:
+        root = parse_xml(body)
+        elem = atom_entries(root)[0] if fmt == "atom" else rss_items(root)[0]
+        if fmt == "atom":
+            content = elem.findtext(f"{ATOM}content")
+            origin_url = elem.find(f"{ATOM}source/{ATOM}link").get("href")
+            enclosure = [ln for ln in elem.findall(f"{ATOM}link") if ln.get("rel") == "enclosure"]
+            enclosure = enclosure[0].get("href")
+        else:
+            content = elem.findtext("description")
+            origin_url = elem.find("source").get("url")
+            enclosure = elem.find("enclosure").get("url")
+    assert '<a href="http://mzt.shaanxi.example/tzgg/2.html?a=1&amp;b=2" rel="noopener">' in content
+    assert '<img src="http://mzt.shaanxi.example/tzgg/sub/img/a.png" alt="x">' in content
+    assert '<a href="https://abs.example/x">' in content
+    assert '<a href="#top">' in content  # fragment-only: same document, left alone
+    assert ' href="not/a/tag"</p>' in content  # text, not an attribute
+    assert origin_url == "http://mzt.shaanxi.example/about/"
+    assert enclosure == "http://mzt.shaanxi.example/files/a.pdf"
+
+
+def test_absolute_content_is_unchanged() -> None:
+    from hub.publish.xml import absolutize_html
+
+    html_in = '<p><a href="https://a.example/?x=1&amp;y=2" rel="noopener noreferrer">甲</a></p>'
+    assert absolutize_html(html_in, "http://b.example/1.html") == html_in
+    assert absolutize_html("<p>x</p>", "not a url") == "<p>x</p>"

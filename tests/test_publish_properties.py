@@ -122,6 +122,20 @@ def reader_view(text: str) -> str:
     return " ".join(text.split())
 
 
+def feedparser_view(text: str) -> str:
+    """``text`` as feedparser 6 returns it from a UTF-8 document.
+
+    feedparser "repairs" text that looks like UTF-8 mis-decoded as Latin-1: any string
+    made only of U+0000–U+00FF whose Latin-1 bytes are valid UTF-8 comes back decoded
+    ("Â¡" -> "¡"). The document carries the exact text (checked with lxml); no writer can
+    keep feedparser from doing this.
+    """
+    try:
+        return text.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
 def parse_feed(body: bytes) -> Any:
     return feedparser.parse(io.BytesIO(body))
 
@@ -130,6 +144,7 @@ def parse_feed(body: bytes) -> Any:
 @given(title=texts, content=texts, origin=texts, author=texts, summary=texts)
 @example(title="A & B", content="<p>]]></p>", origin="&amp;", author="\ud800", summary="<b>")
 @example(title="\x00\ud800", content="", origin="", author="", summary="")
+@example(title="Â¡", content="", origin="", author="", summary="")
 def test_any_text_gives_well_formed_feeds(
     title: str, content: str, origin: str, author: str, summary: str
 ) -> None:
@@ -167,7 +182,7 @@ def test_any_text_gives_well_formed_feeds(
             # below and in test_titles_escaped_exactly_once.
             assert LOOKS_LIKE_HTML.search(want)
             continue
-        assert reader_view(got.title) == reader_view(want)
+        assert reader_view(got.title) == reader_view(feedparser_view(want))
 
 
 @settings(max_examples=100, deadline=None)

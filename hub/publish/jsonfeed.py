@@ -14,7 +14,8 @@ Item, in order: ``id`` (the same id as Atom/RSS, see :func:`hub.publish.xml.entr
 ``url``, ``title``, ``content_html`` (with the visible 来源 attribution footer, as in
 Atom and RSS), ``summary`` (plain text, when present), ``date_published``,
 ``date_modified`` (RFC 3339 at +08:00; a date-only entry is published at
-``YYYY-MM-DDT00:00:00+08:00``), ``authors`` (``[{"name": author, else origin}]``),
+``YYYY-MM-DDT00:00:00+08:00``; ``date_modified`` is the Atom ``updated``, see
+:func:`hub.publish.xml.display_updated`), ``authors`` (``[{"name": author, else origin}]``),
 ``tags`` (``[category name, region name]``), ``attachments`` (``url``, ``mime_type``,
 ``size_in_bytes`` when known; when the entry has any), then the hub extension.
 
@@ -41,7 +42,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from hub.publish.xml import UNTITLED, EntryView, entry_view, xml_safe
+from hub.publish.xml import UNTITLED, EntryView, entry_view, unique_entries, xml_safe
 from hub.types import Entry
 
 if TYPE_CHECKING:
@@ -91,7 +92,8 @@ def render_json(meta: FeedMeta, entries: Sequence[Entry], ctx: PublishContext) -
     """A JSON Feed 1.1 document as UTF-8 bytes, items in the given order.
 
     Every string went through :func:`hub.publish.xml.xml_safe` (so no lone surrogate can
-    make the UTF-8 encoding fail, and the text matches the Atom/RSS renderings).
+    make the UTF-8 encoding fail, and the text matches the Atom/RSS renderings). Items
+    whose id was already listed are left out, as in Atom and RSS.
 
     Raises:
         PublishError: an entry with a naive datetime.
@@ -110,6 +112,7 @@ def render_json(meta: FeedMeta, entries: Sequence[Entry], ctx: PublishContext) -
         feed["next_url"] = xml_safe(meta.base_url + meta.prev_archive_path + ".json")
     if meta.hub_url:
         feed["hubs"] = [{"type": "WebSub", "url": xml_safe(meta.hub_url)}]
-    feed["items"] = [_item(entry_view(e, meta.base_url, ctx)) for e in entries]
+    unique = unique_entries(entries, meta.base_url)
+    feed["items"] = [_item(entry_view(e, meta.base_url, ctx)) for e in unique]
     text = json.dumps(feed, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return (text + "\n").encode("utf-8")

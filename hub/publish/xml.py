@@ -20,6 +20,22 @@ What the two XML writers produce, per entry (see :func:`entry_view` for the shar
   code, the same ``term`` feedparser reports for Atom), the first ``enclosure``
   (RSS allows one), ``dc:creator`` and ``dc:publisher``. A name-only ``<author>`` is never
   written: RSS ``author`` must be an e-mail address.
+
+Rules every format shares, checked with independent clients (feedparser, reader,
+rss-parser, feed-extractor, feedsmith, newsboat) and the W3C Feed Validation Service's
+rules (see ``tests/test_reader_clients.py``):
+
+* **one entry per id** (:func:`unique_entries`): the same article polled from two
+  sources has one guid; a document lists it once (the first, i.e. newest, occurrence).
+  The W3C validator calls a repeated RSS ``guid`` an error and a repeated ``atom:id`` a
+  warning, and readers merge or drop such entries unpredictably.
+* **entry ``updated`` is the publisher's last change** (:func:`display_updated`): an entry
+  the hub has not changed since it first saw it shows its ``published`` instant, not the
+  poll time. Readers that date Atom entries by ``updated`` (feed-extractor does) then
+  show the announcement's date, and entries of one poll stop sharing one ``updated``.
+* **absolute URLs**: ``href``/``src`` in the republished HTML and the enclosure, origin
+  and source URLs are resolved against the entry's link (:func:`absolutize_html`,
+  :func:`absolute_url`); the entry link itself is written as stored.
 """
 
 from __future__ import annotations
@@ -30,7 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from feedgen.feed import FeedGenerator
 
@@ -46,8 +62,11 @@ __all__ = [
     "SHANGHAI",
     "UNTITLED",
     "EntryView",
+    "absolute_url",
+    "absolutize_html",
     "attribution_footer",
     "category_scheme",
+    "display_updated",
     "entry_id",
     "entry_view",
     "feed_id",
@@ -55,6 +74,7 @@ __all__ = [
     "local_time",
     "render_atom",
     "render_rss",
+    "unique_entries",
     "xml_safe",
 ]
 
@@ -115,6 +135,20 @@ def _published(entry: Entry) -> datetime:
     return published
 
 
+def display_updated(entry: Entry) -> datetime:
+    """The entry's ``updated`` as written (Atom ``updated``, JSON ``date_modified``), +08:00.
+
+    ``entry.updated`` is when the hub last stored a change; on first sight it equals
+    ``entry.first_seen`` (the poll time). An entry unchanged since then is written with
+    its ``published`` instant: nothing about it changed after publication as far as the
+    hub knows. A changed entry keeps ``entry.updated`` (never earlier than ``published``).
+    """
+    published = _published(entry)
+    if entry.updated <= entry.first_seen:
+        return published
+    return max(local_time(entry.updated), published)
+
+
 def feed_updated(entries: Sequence[Entry]) -> datetime:
     """A feed's ``updated``/``lastBuildDate``: the newest ``entry.updated``, at +08:00.
 
@@ -159,6 +193,66 @@ def feed_id(base_url: str, path: str) -> str:
     return f"tag:{authority},{TAG_DATE}:{quote(path, safe='/-._~')}"
 
 
+def unique_entries(entries: Sequence[Entry], base_url: str) -> list[Entry]:
+    """``entries`` without a second entry of an id already listed (first one kept).
+
+    The id is the written one (:func:`entry_id`), so two guids that map to one id count
+    as one. Order is kept.
+    """
+    seen: set[str] = set()
+    out: list[Entry] = []
+    for entry in entries:
+        eid = entry_id(entry.guid, base_url)
+        if eid in seen:
+            continue
+        seen.add(eid)
+        out.append(entry)
+    return out
+
+
+# RFC 3986 §3.1 scheme followed by ":" at the start of a URL reference.
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+# A start tag (attribute values with ">" are escaped by the sanitizer).
+_START_TAG = re.compile(r"<[A-Za-z][^<>]*>")
+# href/src attribute values in a start tag: name, "=", then a double-quoted, single-quoted
+# or unquoted value (HTML 5 §13.1.2.3). Names are case-insensitive.
+_URL_ATTR = re.compile(
+    r"""(?P<pre>\s(?:href|src)\s*=\s*)(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'=<>`]+))""",
+    re.IGNORECASE,
+)
+
+
+def absolute_url(url: str, base: str) -> str:
+    """``url`` resolved against ``base`` (RFC 3986 §5) unless it already has a scheme.
+
+    Empty ``url`` and fragment-only references stay as they are; so does everything when
+    ``base`` has no scheme (nothing to resolve against).
+    """
+    if not url or url.startswith("#") or _HAS_SCHEME.match(url) or not _HAS_SCHEME.match(base):
+        return url
+    return urljoin(base, url)
+
+
+def absolutize_html(fragment: str, base: str) -> str:
+    """``fragment`` with every relative ``href``/``src`` value resolved against ``base``.
+
+    The hub's sanitizer already does this on ingest; this guards older rows and other
+    producers. Values are HTML-unescaped before resolving and escaped again (``&``,
+    ``"``) after, so text is escaped exactly once; absolute values are not touched and a
+    fragment without relative URLs comes back unchanged (same bytes).
+    """
+
+    def fix(match: re.Match[str]) -> str:
+        raw = next(v for v in (match["dq"], match["sq"], match["uq"]) if v is not None)
+        value = html.unescape(raw).strip()
+        resolved = absolute_url(value, base)
+        if resolved == value:
+            return match.group(0)
+        return f'{match["pre"]}"{html.escape(resolved, quote=True)}"'
+
+    return _START_TAG.sub(lambda tag: _URL_ATTR.sub(fix, tag.group(0)), fragment)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EntryView:
     """An entry resolved against the context and cleaned for output.
@@ -166,7 +260,9 @@ class EntryView:
     Every string went through :func:`xml_safe`; datetimes are at +08:00. ``origin_name``
     is ``entry.origin`` or the polled source's name; ``origin_url`` is
     ``entry.origin_url`` or the polled source's URL; ``creator`` is the personal author,
-    else the origin. ``content_html`` already ends with the attribution footer.
+    else the origin. ``content_html`` already ends with the attribution footer and has
+    absolute URLs; ``updated`` is :func:`display_updated`. URLs (origin, source,
+    enclosures) are absolute, resolved against the entry link when they were not.
     """
 
     id: str
@@ -229,12 +325,12 @@ def entry_view(entry: Entry, base_url: str, ctx: PublishContext) -> EntryView:
     category = ctx.categories.get(entry.category)
     link = xml_safe(entry.link).strip()
     source_name = _opt(source.name if source else None) or xml_safe(entry.source_id)
-    source_url = _opt(source.url if source else None) or link
+    source_url = absolute_url(_opt(source.url if source else None) or link, link)
     origin = _opt(entry.origin)
     origin_name = origin or source_name
-    origin_url = _opt(entry.origin_url) or source_url
+    origin_url = absolute_url(_opt(entry.origin_url) or source_url, link)
     author = _opt(entry.author)
-    content = xml_safe(entry.content_html)
+    content = absolutize_html(xml_safe(entry.content_html), link)
     footer = attribution_footer(origin_name=origin_name, author=author, link=link)
     content_html = f"{content}\n{footer}" if content.strip() else footer
     return EntryView(
@@ -242,7 +338,7 @@ def entry_view(entry: Entry, base_url: str, ctx: PublishContext) -> EntryView:
         title=_opt(entry.title) or UNTITLED,
         link=link,
         published=_published(entry),
-        updated=local_time(entry.updated),
+        updated=display_updated(entry),
         date_only=entry.date_only,
         summary=_opt(entry.summary),
         content_html=content_html,
@@ -262,7 +358,11 @@ def entry_view(entry: Entry, base_url: str, ctx: PublishContext) -> EntryView:
         doc_number=_opt(entry.doc_number),
         index_number=_opt(entry.index_number),
         enclosures=tuple(
-            (xml_safe(e.url).strip(), xml_safe(e.type).strip(), max(e.length, 0))
+            (
+                absolute_url(xml_safe(e.url).strip(), link),
+                xml_safe(e.type).strip(),
+                max(e.length, 0),
+            )
             for e in entry.enclosures
             if xml_safe(e.url).strip()
         ),
@@ -320,9 +420,12 @@ def render_atom(meta: FeedMeta, entries: Sequence[Entry], ctx: PublishContext) -
     links ``self``, ``hub`` (WebSub) when ``meta.hub_url``, ``prev-archive`` (RFC 5005
     §4) when ``meta.prev_archive_path``, ``alternate`` = ``base_url + "/"``.
 
+    Entries whose id was already listed are left out (:func:`unique_entries`).
+
     Raises:
         PublishError: an entry with a naive datetime, or feedgen refused the data.
     """
+    entries = unique_entries(entries, meta.base_url)
     fg = _base_feed(meta, entries)
     _feed_links(fg, meta, "atom", "application/atom+xml")
     scheme = category_scheme(meta.base_url)
@@ -360,9 +463,12 @@ def render_rss(meta: FeedMeta, entries: Sequence[Entry], ctx: PublishContext) ->
     ``ttl`` = ``meta.ttl_s // 60`` minutes (at least 1), ``atom:link`` ``self``, ``hub``
     and ``prev-archive`` (the last two through :class:`HubExtension`).
 
+    Items whose guid was already listed are left out (:func:`unique_entries`).
+
     Raises:
         PublishError: an entry with a naive datetime, or feedgen refused the data.
     """
+    entries = unique_entries(entries, meta.base_url)
     fg = _base_feed(meta, entries)
     fg.load_extension("dc", atom=False, rss=True)
     _feed_links(fg, meta, "rss", "application/rss+xml")
