@@ -148,19 +148,7 @@ class Store:
             ).scalar_one()
         if row is None:
             return SourceState(source_id=source_id, entry_count=count)
-        return SourceState(
-            source_id=source_id,
-            caching=CachingInfo(etag=row.etag, last_modified=row.last_modified),
-            last_outcome=row.last_outcome,
-            last_detail=row.last_detail,
-            last_attempt_at=row.last_attempt_at,
-            last_success_at=row.last_success_at,
-            last_new_at=row.last_new_at,
-            next_poll_at=row.next_poll_at,
-            failures=row.failures,
-            last_item_count=row.last_item_count,
-            entry_count=count,
-        )
+        return _row_state(row, count)
 
     def all_states(self) -> dict[str, SourceState]:
         """State of every source that has been polled, with entry counts."""
@@ -171,21 +159,7 @@ class Store:
                 ).all()
             )
             rows = conn.execute(select(sources)).all()
-        out = {}
-        for row in rows:
-            out[row.source_id] = SourceState(
-                source_id=row.source_id,
-                caching=CachingInfo(etag=row.etag, last_modified=row.last_modified),
-                last_outcome=row.last_outcome,
-                last_detail=row.last_detail,
-                last_attempt_at=row.last_attempt_at,
-                last_success_at=row.last_success_at,
-                last_new_at=row.last_new_at,
-                next_poll_at=row.next_poll_at,
-                failures=row.failures,
-                last_item_count=row.last_item_count,
-                entry_count=counts.get(row.source_id, 0),
-            )
+        out = {row.source_id: _row_state(row, counts.get(row.source_id, 0)) for row in rows}
         for source_id, count in counts.items():
             out.setdefault(source_id, SourceState(source_id=source_id, entry_count=count))
         return out
@@ -404,6 +378,22 @@ class Store:
             last_modified=row.last_modified,
             entry_count=row.entry_count,
         )
+
+
+def _row_state(row: Any, entry_count: int) -> SourceState:
+    return SourceState(
+        source_id=row.source_id,
+        caching=CachingInfo(etag=row.etag, last_modified=row.last_modified),
+        last_outcome=row.last_outcome,
+        last_detail=row.last_detail,
+        last_attempt_at=row.last_attempt_at,
+        last_success_at=row.last_success_at,
+        last_new_at=row.last_new_at,
+        next_poll_at=row.next_poll_at,
+        failures=row.failures,
+        last_item_count=row.last_item_count,
+        entry_count=entry_count,
+    )
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
