@@ -62,3 +62,47 @@ def test_hanweb_datastore_records_are_unwrapped(corpus_dir: Path) -> None:
     assert len(items) == 45
     assert items[0].link == "http://zwgk.dingxi.gov.cn/art/2022/1/20/art_12377_1486865.html"
     assert not items[0].title.endswith("...")  # the full title= attribute
+
+
+def test_non_government_lists_structure(corpus_dir: Path) -> None:
+    """The three non-government lists kept for structure: values read off the pages."""
+    now = datetime(2020, 7, 10, tzinfo=UTC)
+    dfa = parse_listing(
+        _page(corpus_dir, "dfa66-nongov__list__1.html"),
+        "https://www.dfa66.com/dfaets/news/infodisclosure/announcement/index.html",
+        ListSelectors(item="li.clearfix", date="span.t::text"),
+        now=now,
+    )
+    assert len(dfa) == 10
+    assert dfa[2].title == (
+        "关于新增申万宏源证券有限公司和申万宏源西部证券有限公司为"
+        "东方阿尔法优势产业混合型发起式证券投资基金基金销售机构的公告"
+    )  # the full title= attribute, not the text cut with "..."
+    assert dfa[0].link == (
+        "https://www.dfa66.com/dfaets/contents/2020/7/2-b51327b18dff4d8aa163774fcd9240e6.html"
+    )
+    assert dfa[1].published is not None
+    assert dfa[1].published.astimezone(SHANGHAI).date().isoformat() == "2020-06-29"
+
+    rt = parse_listing(
+        _page(corpus_dir, "rtfund-nongov__list__1.html"),
+        "http://www.rtfund.com/main/gyrt/xxpl/index.shtml",
+        ListSelectors(item="#expertList1 li", date="span::text"),
+        now=now,
+    )
+    assert rt[0].link == "http://www.rtfund.com/main/a/20200709/12323944.shtml"
+    assert rt[0].title.startswith("融通关于旗下部分开放式基金新增华瑞保险销售有限公司")
+    assert rt[0].published is not None
+    assert rt[0].published.astimezone(SHANGHAI).date().isoformat() == "2020-07-09"
+
+    ga = parse_listing(
+        _page(corpus_dir, "gaxww-nongov__list__1.html"),
+        "http://www.gaxww.com/hot/index.shtml",
+        ListSelectors(item="div.newsmb", link="dt a::attr(href)", title="dt a::attr(title)",
+                      date="dd::text"),
+        now=datetime(2017, 10, 20, tzinfo=UTC),
+    )  # fmt: skip
+    assert len(ga) == 12
+    assert ga[0].title == "【时政】①宜春市政协到我市视察河长制工作"
+    assert ga[0].published is not None
+    assert ga[0].published.astimezone(SHANGHAI).date().isoformat() == "2017-10-19"
