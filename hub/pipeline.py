@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from hub import archive, catalog, metrics, websub
 from hub.config import Config
 from hub.encoding import decode_body
-from hub.errors import HTTPStatusError, ParseError, SelectorDrift, SourceError
+from hub.errors import HTTPStatusError, ParseError, SelectorDrift, SourceError, StorageError
 from hub.fetch import Fetcher
 from hub.identity import entry_guid
 from hub.normalize import normalize_item
@@ -76,6 +76,9 @@ def _fetch_article(
     except SourceError as exc:
         log.info("source %s: article %s not fetched: %s", source.id, item.link, exc)
         return None
+    except Exception:  # a bug on one odd page must not fail the poll: list data remains
+        log.exception("source %s: article %s could not be extracted", source.id, item.link)
+        return None
 
 
 def _parse(source: Source, fetched: FetchResult, now: datetime) -> list[RawItem]:
@@ -110,7 +113,15 @@ def poll_source(
     the ``hub_polls``, ``hub_poll_duration_seconds`` and ``hub_entries_ingested`` metrics.
     """
     started = time.monotonic()
-    report = _poll_source(config, store, fetcher, source_id, now=now, force=force)
+    try:
+        report = _poll_source(config, store, fetcher, source_id, now=now, force=force)
+    except StorageError:
+        raise
+    except Exception as exc:  # a bug on one odd page never stops the run
+        log.exception("source %s: poll failed unexpectedly", source_id)
+        report = _record_failure(
+            store, config, source_id, now, ParseError(f"internal error: {type(exc).__name__}")
+        )
     metrics.POLL_DURATION.labels(source_id).observe(time.monotonic() - started)
     metrics.POLLS.labels(source_id, report.outcome).inc()
     if report.new:
@@ -151,7 +162,6 @@ def _poll_source(
     if source is None:
         return PollReport(source_id=source_id, outcome="removed", detail="not in feeds.yaml")
     state = store.get_state(source_id)
-    retry_after: float | None = None
     new_entries: list[Entry] = []
     updated_entries: list[Entry] = []
     unchanged = failed = 0
@@ -180,27 +190,7 @@ def _poll_source(
             outcome = "ok"
             detail = f"{len(items)} items"
     except SourceError as exc:
-        if isinstance(exc, HTTPStatusError):
-            retry_after = exc.retry_after_s
-        failures = state.failures + 1
-        log.warning("source %s: poll failed: %s: %s", source.id, exc.code, exc)
-        store.save_state(
-            replace(
-                state,
-                last_outcome=exc.code,
-                last_detail=str(exc)[:2000],
-                last_attempt_at=now,
-                failures=failures,
-                next_poll_at=next_poll_at(
-                    now=now,
-                    interval_s=source.interval,
-                    outcome=exc.code,
-                    failures=failures,
-                    retry_after_s=retry_after,
-                ),
-            )
-        )
-        return PollReport(source_id=source.id, outcome=exc.code, detail=str(exc))
+        return _record_failure(store, config, source.id, now, exc)
 
     last_new_at = now if new_entries else state.last_new_at
     stale_after = timedelta(seconds=source.interval * config.settings.stale_after_intervals)
@@ -247,6 +237,45 @@ def _poll_source(
         failed_items=failed,
         changed_feeds=changed,
     )
+
+
+def _detail(exc: SourceError) -> str:
+    """The stored one-line detail of a failure: message and cause, without the source id
+    (the source is the row it is stored on)."""
+    detail = exc.message or type(exc).__name__
+    cause = exc.__cause__
+    if cause is not None and str(cause) not in detail:
+        detail += f": {type(cause).__name__}: {cause}"
+    return detail[:2000]
+
+
+def _record_failure(
+    store: Store, config: Config, source_id: str, now: datetime, exc: SourceError
+) -> PollReport:
+    """Store a failed poll's outcome and its back-off; entries stay as they are."""
+    state = store.get_state(source_id)
+    source = config.sources[source_id]
+    retry_after = exc.retry_after_s if isinstance(exc, HTTPStatusError) else None
+    failures = state.failures + 1
+    detail = _detail(exc)
+    log.warning("source %s: poll failed: %s: %s", source_id, exc.code, detail)
+    store.save_state(
+        replace(
+            state,
+            last_outcome=exc.code,
+            last_detail=detail,
+            last_attempt_at=now,
+            failures=failures,
+            next_poll_at=next_poll_at(
+                now=now,
+                interval_s=source.interval,
+                outcome=exc.code,
+                failures=failures,
+                retry_after_s=retry_after,
+            ),
+        )
+    )
+    return PollReport(source_id=source_id, outcome=exc.code, detail=detail)
 
 
 def _build_entries(

@@ -129,6 +129,9 @@ class Poller:
             except StorageError:
                 log.exception("poll round failed (database); retrying in 30 s")
                 wait = 30.0
+            except Exception:  # never let the poller thread die while the server runs
+                log.exception("poll round failed unexpectedly; retrying in 30 s")
+                wait = 30.0
             self.stop_event.wait(wait)
 
     def start(self) -> None:

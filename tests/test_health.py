@@ -15,7 +15,7 @@ from hub import pipeline
 from hub.config import Config, load_config
 from hub.fetch import Fetcher
 from hub.store import Store
-from hub.types import FeedKey, FetchSettings
+from hub.types import ArticleSelectors, FeedKey, FetchSettings
 
 CONFIG = Path(__file__).parent / "data" / "e2e-feeds.yaml"
 T0 = datetime(2026, 4, 20, tzinfo=UTC)
@@ -197,3 +197,39 @@ def test_undecodable_page_is_encoding_error(config: Config, store: Store) -> Non
         "shanghai-wsjkw-yqtb",
     )
     assert outcome == "encoding_error"
+
+
+def test_control_characters_in_an_article_never_stop_the_run(
+    config: Config, store: Store, corpus_dir: Path
+) -> None:
+    listing = _page(corpus_dir, "upstream-html/wsjkw-sh__list__1.html")
+    article = "<html><body><div id='body'><p>正文\x01文字\x0b</p></div></body></html>".encode()
+    source = replace(
+        config.sources["shanghai-wsjkw-yqtb"],
+        article=ArticleSelectors(body="#body", attribution="#body"),
+    )
+    cfg = replace(config, sources={**config.sources, source.id: source})
+
+    def pages(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == LIST_URL:
+            return httpx.Response(200, content=listing, headers={"content-type": "text/html"})
+        return httpx.Response(200, content=article, headers={"content-type": "text/html"})
+
+    assert _poll(cfg, store, pages, source.id) == "ok"
+    entries = store.entries_for(FeedKey(kind="source", key=source.id), limit=100)
+    assert len(entries) == 20
+    bodies = [e.content_html for e in entries if not e.article_missing]
+    assert bodies and all("\x01" not in b and "正文文字" in b for b in bodies)
+
+
+def test_an_unexpected_bug_fails_one_source_not_the_run(
+    config: Config, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline, "parse_listing", broken)
+    page = lambda r: httpx.Response(200, content=b"<html></html>")  # noqa: E731
+    assert _poll(config, store, page, "shanghai-wsjkw-yqtb") == "parse_error"
+    state = store.get_state("shanghai-wsjkw-yqtb")
+    assert state.last_detail == "internal error: RuntimeError" and state.failures == 1

@@ -49,6 +49,7 @@ from parsel import Selector
 from hub.attribution import LABEL_RE, AttributionLine, parse_attribution_text, resolve_origin
 from hub.errors import ParseError
 from hub.htmlclean import collapse_ws, remove_furniture, visible_blocks
+from hub.sanitize import strip_control
 from hub.timeutil import ParsedDate, date_from_url, format_published, parse_date
 from hub.types import ArticleData, ArticleSelectors, Enclosure
 
@@ -331,7 +332,8 @@ def extract_article(
     (Asia/Shanghai for zone-less text). Raises :class:`hub.errors.ParseError` when the
     text is not HTML at all (empty).
     """
-    if not html or not html.strip():
+    html = strip_control(html or "")  # lxml refuses control characters anywhere
+    if not html.strip():
         raise ParseError(f"empty article page: {url}")
     try:
         root = lxml.html.document_fromstring(html)

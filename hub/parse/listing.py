@@ -25,7 +25,7 @@ import parsel
 
 from hub.errors import ParseError
 from hub.identity import canonical_url
-from hub.sanitize import absolutize_url, clean_text
+from hub.sanitize import absolutize_url, clean_text, strip_control
 from hub.timeutil import ParsedDate, date_from_url, parse_date
 from hub.types import ListSelectors, RawItem
 
@@ -100,6 +100,7 @@ def parse_listing(
         ParseError: the text is not parseable as HTML at all, or a selector is invalid.
     """
     try:
+        text = strip_control(text)  # lxml refuses control characters anywhere
         page = parsel.Selector(text=_unwrap_hanweb(text) or "<html></html>", type="html")
         base = page.css("base::attr(href)").get()
         base_url = absolutize_url(base, page_url) if base else page_url
