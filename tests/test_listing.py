@@ -106,3 +106,18 @@ def test_non_government_lists_structure(corpus_dir: Path) -> None:
     assert ga[0].title == "【时政】①宜春市政协到我市视察河长制工作"
     assert ga[0].published is not None
     assert ga[0].published.astimezone(SHANGHAI).date().isoformat() == "2017-10-19"
+
+
+def test_yearless_dates_without_link_dates_follow_the_page(corpus_dir: Path) -> None:
+    items = parse_listing(
+        _page(corpus_dir, "cnta-gov__list__1.html"),
+        "http://www.cnta.gov.cn/zdgz/",
+        ListSelectors(item='//li[a/span[@class="time"]]', title="a::text", date="span.time::text"),
+        now=datetime(2026, 11, 29, tzinfo=UTC),  # polled years after capture
+    )
+    years = {i.published.year for i in items if i.published}
+    assert years <= {2016, 2017}, years
+    by_title = {i.title: i for i in items}
+    pdf = next(i for i in items if i.link.endswith(".pdf"))
+    assert pdf.published is not None and pdf.published.year == 2017
+    assert any(t.startswith("国企改革") for t in by_title)

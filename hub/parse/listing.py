@@ -19,7 +19,7 @@ then to first-seen time).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import parsel
 
@@ -108,7 +108,7 @@ def parse_listing(
     except (ValueError, TypeError) as exc:  # parsel/lxml: invalid expression or document
         raise ParseError(f"list page unreadable: {exc}") from exc
     seen: set[str] = set()
-    out: list[RawItem] = []
+    found: list[tuple[str, str, ParsedDate | None, bool]] = []  # link, title, date, yearless
     for item in items:
         hrefs = select(item, selectors.link)
         link = absolutize_url(hrefs[0], base_url or page_url) if hrefs else None
@@ -122,25 +122,54 @@ def parse_listing(
             continue
         seen.add(key)
         parsed = None
+        yearless = False
         from_link = date_from_url(link)
         if selectors.date:
             date_text = " ".join(select(item, selectors.date))
             parsed = parse_date(date_text, now=now) if date_text else None
-            if parsed is not None and from_link is not None and not _YEAR.search(date_text):
+            yearless = parsed is not None and not _YEAR.search(date_text)
+            if yearless and parsed is not None and from_link is not None:
                 parsed = ParsedDate(
                     value=_with_year_from_link(parsed.value, from_link.value),
                     date_only=parsed.date_only,
                 )
-        if parsed is None:
-            parsed = from_link
-        out.append(
-            RawItem(
-                title=title,
-                link=link,
-                published=parsed.value if parsed else None,
-                date_only=parsed.date_only if parsed else False,
-            )
+                yearless = False
+        found.append((link, title, parsed or from_link, yearless))
+    return [
+        RawItem(
+            title=title,
+            link=link,
+            published=date.value if date else None,
+            date_only=date.date_only if date else False,
         )
+        for link, title, date, _ in _year_from_page(found)
+    ]
+
+
+def _year_from_page(
+    found: list[tuple[str, str, ParsedDate | None, bool]],
+) -> list[tuple[str, str, ParsedDate | None, bool]]:
+    """Year-less dates whose link carries no date (``10.11`` next to an off-site link) take
+    the latest year that does not put them after the page's newest dated item (+1 day):
+    a list page shows its column's recent past, whenever the hub reads it."""
+    anchors = [d.value for _, _, d, yearless in found if d is not None and not yearless]
+    if not anchors:
+        return found  # nothing better than ``now`` on this page
+    limit = max(anchors) + timedelta(days=1)
+    out = []
+    for link, title, date, yearless in found:
+        if yearless and date is not None:
+            value = date.value
+            for year in (limit.year, limit.year - 1, limit.year - 2):
+                try:
+                    candidate = value.replace(year=year)
+                except ValueError:  # 29 February
+                    continue
+                if candidate <= limit:
+                    value = candidate
+                    break
+            date = ParsedDate(value=value, date_only=date.date_only)
+        out.append((link, title, date, yearless))
     return out
 
 
