@@ -98,7 +98,8 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
-_MAX_NODES = 100_000
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MAX_NODES = 2_000_000  # about 80,000 sources
 _MAX_DEPTH = 64
 
 
@@ -422,7 +423,9 @@ def _read_yaml(text: str) -> tuple[Any, _Tree, list[_Problem]]:
     tree = _Tree()
     loader: yaml.SafeLoader | None = None
     try:
-        loader = yaml.SafeLoader(text)
+        # libyaml's C loader when PyYAML has it (10,000 sources: ~1 s instead of ~15 s);
+        # both keep node marks, so every problem still names its line
+        loader = _Loader(text)
         node = loader.get_single_node()
     except yaml.YAMLError as exc:
         return None, tree, [_Problem((), _error_line(exc, text), _yaml_reason(exc))]
@@ -439,7 +442,18 @@ def _read_yaml(text: str) -> tuple[Any, _Tree, list[_Problem]]:
     try:
         data = tree.build(node, ())
     except (_TooBig, RecursionError):
-        return None, tree, [_Problem((), 1, "the document is too large or nested too deeply")]
+        return (
+            None,
+            tree,
+            [
+                _Problem(
+                    (),
+                    1,
+                    f"the document is too large (over {_MAX_NODES:,} YAML nodes)"
+                    f" or nested deeper than {_MAX_DEPTH}",
+                )
+            ],
+        )
     return data, tree, list(tree.problems)
 
 

@@ -358,10 +358,11 @@ def test_empty_file() -> None:
 def test_yaml_syntax_error_has_a_line() -> None:
     got = problems(HUB + "sources:\n  - id: [unclosed\n  - x\n")
     assert len(got) == 1
-    assert got == [
-        "feeds.yaml:6: (root): YAML syntax error: expected ',' or ']', but got '<stream end>'"
-        " (while parsing a flow sequence at line 4)"
-    ]
+    # the wording is libyaml's (C loader) or PyYAML's; file, line and context are ours
+    (line,) = got
+    assert line.startswith("feeds.yaml:6: (root): YAML syntax error: ")
+    assert "expected ',' or ']'" in line
+    assert line.endswith(" (while parsing a flow sequence at line 4)")
 
 
 def test_top_level_not_a_mapping() -> None:
@@ -387,7 +388,10 @@ def test_alias_bomb_is_a_config_error() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]
     got = problems("\n".join(lines) + "\n")
-    assert got == ["feeds.yaml:1: (root): the document is too large or nested too deeply"]
+    assert got == [
+        "feeds.yaml:1: (root): the document is too large (over 2,000,000 YAML nodes)"
+        " or nested deeper than 64"
+    ]
 
 
 def test_missing_file(tmp_path: Path) -> None:
