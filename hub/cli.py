@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -24,7 +25,7 @@ from hub import pipeline
 from hub.config import Config, config_path_from_env, load_config
 from hub.errors import ConfigError, HubError
 from hub.store import DEFAULT_URL, Store
-from hub.timeutil import utc_now
+from hub.timeutil import SHANGHAI, utc_now
 from hub.types import FeedKey
 
 __all__ = ["main"]
@@ -60,7 +61,11 @@ def _load(config_opt: str | None) -> Config:
 
 @contextmanager
 def _store(url: str, *, migrate: bool) -> Iterator[Store]:
-    store = Store(url)
+    try:
+        store = Store(url)
+    except HubError as exc:
+        _err(f"error: {exc}")
+        raise SystemExit(1) from None
     try:
         if migrate:
             store.upgrade()
@@ -221,20 +226,28 @@ def sources(config_opt: str | None, database_opt: str | None) -> None:
     config = _load(config_opt)
     with _store(database_url(database_opt), migrate=True) as store:
         states = store.all_states()
-    table = Table(title="sources")
+    table = Table(title="sources (times in Asia/Shanghai)")
     for col in ("source", "outcome", "detail", "last success", "entries", "next poll"):
         table.add_column(col, overflow="fold")
     for s in config.sources.values():
         st = states.get(s.id)
+        outcome = (st.last_outcome if st else None) or "never polled"
         table.add_row(
             s.id,
-            (st.last_outcome if st else None) or "never polled",
+            outcome if s.enabled else f"disabled ({outcome})",
             ((st.last_detail if st else None) or "")[:120],
-            st.last_success_at.isoformat(timespec="seconds") if st and st.last_success_at else "—",
+            _local(st.last_success_at if st else None, "—"),
             str(st.entry_count if st else 0),
-            st.next_poll_at.isoformat(timespec="seconds") if st and st.next_poll_at else "due",
+            _local(st.next_poll_at if st else None, "due" if s.enabled else "—"),
         )
     _console().print(table)
+
+
+def _local(value: datetime | None, missing: str) -> str:
+    """An aware time as Asia/Shanghai wall time (``2022-04-27 08:00:00+08:00``)."""
+    if value is None:
+        return missing
+    return value.astimezone(SHANGHAI).isoformat(sep=" ", timespec="seconds")
 
 
 def _uvicorn_run(app: object, host: str, port: int) -> None:
@@ -247,14 +260,19 @@ def _uvicorn_run(app: object, host: str, port: int) -> None:
 @config_option
 @database_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 def serve(config_opt: str | None, database_opt: str | None, host: str, port: int) -> None:
     """Serve the published feeds without polling (workers poll elsewhere)."""
     from hub.metrics import queue_depth_from_env
     from hub.serve import create_app
 
     config = _load(config_opt)
-    store = Store(database_url(database_opt))
+    try:
+        store = Store(database_url(database_opt))
+        store.count_entries()  # fail now, in one line, rather than 503 on every request
+    except HubError as exc:
+        _err(f"error: {exc}")
+        raise SystemExit(1) from None
     _uvicorn_run(create_app(config, store, queue_depth=queue_depth_from_env()), host, port)
 
 
@@ -263,7 +281,7 @@ def serve(config_opt: str | None, database_opt: str | None, host: str, port: int
 @database_option
 @replay_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=4, show_default=True, type=int, help="Polls in flight.")
 def run(
     config_opt: str | None,
@@ -279,8 +297,8 @@ def run(
 
     config = _load(config_opt)
     url = database_url(database_opt)
-    store = Store(url)
     try:
+        store = Store(url)
         store.upgrade()
         publish_all(config, store)
     except HubError as exc:
@@ -349,7 +367,11 @@ def extract(file: str, url: str, as_json: bool) -> None:
     except HubError as exc:
         _err(f"{file}: {exc}")
         raise SystemExit(1) from None
-    data = article_json(extract_article(text, url, now=utc_now()), url)
+    try:
+        data = article_json(extract_article(text, url, now=utc_now()), url)
+    except HubError as exc:
+        _err(f"{file}: {exc}")
+        raise SystemExit(1) from None
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return

@@ -80,14 +80,13 @@ def _keywords(name: str, value: str) -> tuple[str, ...]:
 
 def parse_options(query: Mapping[str, str]) -> ConsumerOptions | None:
     """Parse the query string; None when it carries no option (the stored feed serves).
+    Parameters that are not options are ignored.
 
     Raises:
-        OptionError: an unknown option or a bad value (one-line reason).
+        OptionError: a bad option value (one-line reason).
     """
+    # other parameters (cache busters, utm_*) are ignored: readers add them freely
     present = {k: v for k, v in query.items() if k in KNOWN}
-    unknown = sorted(set(query) - KNOWN)
-    if unknown:
-        raise OptionError(f"unknown option {unknown[0]!r}; known: {', '.join(sorted(KNOWN))}")
     if not present:
         return None
     limit = None

@@ -21,6 +21,9 @@ __all__ = ["absolutize_url", "clean_text", "sanitize_html", "strip_control", "te
 # XML 1.0 Char production minus the C1 range; tab and newline kept.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SPACE = re.compile(r"[\s\u3000\u00a0\u2002\u2003\u200b\ufeff]+")
+# Bidi embedding/override/isolate controls: in a one-line field they only serve to spoof
+# (a title that reads backwards); the plain marks U+200E/U+200F stay.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt",
@@ -46,11 +49,12 @@ def strip_control(text: str) -> str:
 
 
 def clean_text(text: str | None) -> str:
-    """One-line text: NFC, control characters removed, all whitespace (U+3000, &nbsp;,
-    zero-width space, BOM) collapsed to one ASCII space, stripped."""
+    """One-line text: NFC, control characters and bidi override/isolate controls removed,
+    all whitespace (U+3000, &nbsp;, zero-width space, BOM) collapsed to one ASCII space,
+    stripped."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", strip_control(text))
+    text = unicodedata.normalize("NFC", _BIDI_CONTROL.sub("", strip_control(text)))
     return _SPACE.sub(" ", text).strip()
 
 

@@ -11,7 +11,8 @@ Routes:
 * ``/opml.xml`` (every feed, grouped), ``/opml/region/{r}.xml`` (one region).
 * ``/sources`` — source health; ``/healthz``; ``/metrics`` (Prometheus, ``hub.metrics``).
 
-HTTP behaviour (RFC 9110/9111): strong ``ETag`` and ``Last-Modified`` on every feed,
+HTTP behaviour (RFC 9110/9111): strong ``ETag`` on every document and ``Last-Modified`` (when
+the bytes last changed) on every published feed,
 ``304`` for a matching ``If-None-Match`` (or, without it, ``If-Modified-Since`` not older
 than the feed), ``HEAD``, brotli/zstd/gzip when accepted (starlette-compress),
 ``Cache-Control: public, max-age=`` the shortest interval of the feed's sources,
@@ -21,6 +22,7 @@ than the feed), ``HEAD``, brotli/zstd/gzip when accepted (starlette-compress),
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -36,6 +38,7 @@ from starlette_compress import CompressMiddleware, add_compress_type
 from hub import archive, catalog, site
 from hub.config import Config
 from hub.consumer import ConsumerOptions, OptionError, apply_options, parse_options
+from hub.errors import StorageError
 from hub.metrics import StoreCollector, process_registry
 from hub.pipeline import feed_meta, publish_context, render_archive
 from hub.publish import CONTENT_TYPES, render
@@ -44,16 +47,16 @@ from hub.types import FeedKey
 
 __all__ = ["create_app"]
 
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+log = logging.getLogger("hub.serve")
 
 
-def _not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
+def _not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
     inm = request.headers.get("if-none-match")
     if inm is not None:
         tags = [t.strip() for t in inm.split(",")]
         return "*" in tags or etag in tags or f"W/{etag}" in tags
     ims = request.headers.get("if-modified-since")
-    if ims:
+    if ims and last_modified is not None:
         try:
             since = parsedate_to_datetime(ims)
         except (TypeError, ValueError):
@@ -74,12 +77,9 @@ def _respond(
     max_age: int = 300,
 ) -> Response:
     etag = etag or '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    last_modified = last_modified or EPOCH
-    headers = {
-        "ETag": etag,
-        "Last-Modified": format_datetime(last_modified.astimezone(UTC), usegmt=True),
-        "Cache-Control": f"public, max-age={max_age}",
-    }
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    if last_modified is not None:  # only where the hub knows when the bytes changed
+        headers["Last-Modified"] = format_datetime(last_modified.astimezone(UTC), usegmt=True)
     if _not_modified(request, etag, last_modified):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=None, headers={**headers, "Content-Type": content_type})
@@ -133,14 +133,12 @@ def create_app(
                     stored.body,
                     content_type=content_type,
                     etag=stored.etag,
-                    last_modified=stored.last_modified,
+                    last_modified=stored.rendered_at,
                     max_age=meta.ttl_s,
                 )
             options = ConsumerOptions()
-        body, newest = _render_with(key, fmt, options)
-        return _respond(
-            request, body, content_type=content_type, last_modified=newest, max_age=meta.ttl_s
-        )
+        body = _render_with(key, fmt, options)
+        return _respond(request, body, content_type=content_type, max_age=meta.ttl_s)
 
     def archive_doc(request: Request, parts: list[str], month: str, fmt: str) -> Response:
         key = catalog.key_for_path(config, parts)
@@ -151,7 +149,7 @@ def create_app(
             return not_found(f"no archive for {month} (only closed months with entries)")
         return _respond(request, body, content_type=CONTENT_TYPES[fmt], max_age=86400)
 
-    def _render_with(key: FeedKey, fmt: str, options: ConsumerOptions) -> tuple[bytes, datetime]:
+    def _render_with(key: FeedKey, fmt: str, options: ConsumerOptions) -> bytes:
         meta = feed_meta(config, key)
         now = datetime.now(UTC)
         candidates = store.entries_for(
@@ -160,8 +158,7 @@ def create_app(
             since=options.since_at(now),
         )
         items = apply_options(candidates, options, default_limit=config.settings.feed_limit)
-        newest = max((e.updated for e in items), default=EPOCH)
-        return render(meta, items, fmt, ctx), newest  # type: ignore[arg-type]
+        return render(meta, items, fmt, ctx)  # type: ignore[arg-type]
 
     async def index(request: Request) -> Response:
         body = site.index_document(config, store)
@@ -207,4 +204,17 @@ def create_app(
     ]
     for content_type in ("application/feed+json", "text/x-opml"):
         add_compress_type(content_type)
-    return Starlette(routes=routes, middleware=[Middleware(CompressMiddleware, minimum_size=500)])
+
+    async def storage_unavailable(request: Request, exc: Exception) -> Response:
+        log.error("storage error serving %s: %s", request.url.path, exc)
+        return PlainTextResponse(
+            "503 Service Unavailable: the database is not reachable; try again later\n",
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
+
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(CompressMiddleware, minimum_size=500)],
+        exception_handlers={StorageError: storage_unavailable},
+    )

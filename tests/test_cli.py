@@ -81,3 +81,22 @@ def test_extract_json(corpus_dir: Path) -> None:
 def test_db_upgrade(env: Path) -> None:
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 0 and (env / "hub.db").exists()
+
+
+def test_bad_inputs_give_one_line_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"   \n")
+    result = runner.invoke(main, ["extract", str(empty), "--url", "http://a.gov.cn/x.html"])
+    assert result.exit_code == 1 and "empty article page" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    for url in ("notaurl", "mysql://nobody@127.0.0.1:1/x"):
+        bad = runner.invoke(main, ["sources", "--config", str(E2E), "--database", url])
+        assert bad.exit_code == 1 and bad.output.startswith("error: "), bad.output
+    down = runner.invoke(
+        main,
+        ["serve", "--config", str(E2E), "--database", "postgresql+psycopg://nobody@127.0.0.1:1/x"],
+    )
+    assert down.exit_code == 1 and down.output.startswith("error: database error")
+    port = runner.invoke(main, ["serve", "--config", str(E2E), "--port", "99999"])
+    assert port.exit_code == 2 and "99999" in port.output

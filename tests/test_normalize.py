@@ -164,3 +164,8 @@ def test_normalize_never_raises_and_is_stable(
         assert not CONTROL.search(value)
     assert first.published.tzinfo is not None
     assert strip_control(first.title) == first.title
+
+
+def test_bidi_overrides_are_removed_from_one_line_fields() -> None:
+    assert clean_text("通知\u202e反转\u2066x\u2069") == "通知反转x"
+    assert clean_text("a\u200fb") == "a\u200fb"  # a plain RTL mark stays

@@ -32,7 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from hub.errors import StorageError
 from hub.store import migrate
@@ -74,8 +74,9 @@ class StoredFeed:
     fmt: str
     body: bytes
     etag: str
-    last_modified: datetime
+    last_modified: datetime  # newest entry's updated (what the feed says of itself)
     entry_count: int
+    rendered_at: datetime  # when these bytes were first stored (HTTP Last-Modified)
 
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -102,7 +103,10 @@ class Store:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs["pool_pre_ping"] = True
-        self.engine: Engine = create_engine(url, **kwargs)
+        try:
+            self.engine: Engine = create_engine(url, **kwargs)
+        except (ArgumentError, ImportError, NoSuchModuleError) as exc:
+            raise StorageError(f"unusable database URL {url!r}: {exc}") from None
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _enable_sqlite_pragmas)
 
@@ -377,6 +381,7 @@ class Store:
             etag=row.etag,
             last_modified=row.last_modified,
             entry_count=row.entry_count,
+            rendered_at=row.rendered_at,
         )
 
 
