@@ -118,13 +118,14 @@ _VENDOR_SIGNATURES = (
     re.compile(rb"__jsl_clearance"),  # 加速乐 (Knownsec) cookie
 )
 #: Weaker hints; only count on a tiny page.
-_JS_REQUIRED_TEXTS = tuple(
-    phrase.encode(encoding)
-    for phrase in (
-        "请开启JavaScript",
-        "请启用JavaScript",
-        "请打开JavaScript",
-        "启用JavaScript并刷新",
+#: "请开启JavaScript" and its variants, with or without spaces, UTF-8 or GB18030 bytes.
+_JS_REQUIRED = tuple(
+    re.compile(
+        re.escape("请".encode(encoding))
+        + b"(?:"
+        + b"|".join(re.escape(verb.encode(encoding)) for verb in ("开启", "启用", "打开"))
+        + rb")\s*(?:\xc2\xa0|&nbsp;)*\s*javascript",
+        re.IGNORECASE,
     )
     for encoding in ("utf-8", "gb18030")
 )
@@ -185,7 +186,7 @@ def is_challenge(status: int, headers: Mapping[str, str], body: bytes) -> bool:
         return False
     if vendor:
         return True
-    if any(text in body for text in _JS_REQUIRED_TEXTS):
+    if any(pattern.search(body) for pattern in _JS_REQUIRED):
         return True
     if _NOSCRIPT_ENABLE.search(body):
         return True

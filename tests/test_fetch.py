@@ -803,6 +803,8 @@ def test_js_wall_gbk(server: _Server, fetcher: Fetcher) -> None:
         (412, {"Set-Cookie": "FSSBBIl1UgzbN7N443=1"}, b"<html></html>"),
         (200, {}, b"<html><noscript>Please enable JavaScript to continue.</noscript></html>"),
         (403, {"CF-Mitigated": "challenge"}, b"<html>Just a moment...</html>"),
+        (412, {}, "<html><body>请开启 JavaScript 并刷新该页</body></html>".encode()),
+        (412, {}, "<p>请启用&nbsp;javascript</p>".encode("gb18030")),
     ],
 )
 def test_is_challenge_positive(status: int, headers: dict[str, str], body: bytes) -> None:
