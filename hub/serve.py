@@ -81,7 +81,8 @@ def _respond(
     if last_modified is not None:  # only where the hub knows when the bytes changed
         headers["Last-Modified"] = format_datetime(last_modified.astimezone(UTC), usegmt=True)
     if _not_modified(request, etag, last_modified):
-        return Response(status_code=304, headers=headers)
+        # the compressor adds Vary to 200s; a 304 must carry it too (RFC 9110 §15.4.5)
+        return Response(status_code=304, headers={**headers, "Vary": "Accept-Encoding"})
     return Response(body, media_type=None, headers={**headers, "Content-Type": content_type})
 
 

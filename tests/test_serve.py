@@ -59,7 +59,9 @@ def test_content_types_and_validators(client: TestClient, path: str, content_typ
         assert r.headers["last-modified"].endswith("GMT")
     else:  # pages built per request carry only the ETag
         assert "last-modified" not in r.headers
-    assert client.get(path, headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+    not_modified = client.get(path, headers={"If-None-Match": r.headers["etag"]})
+    assert not_modified.status_code == 304
+    assert not_modified.headers["vary"] == "Accept-Encoding"
 
 
 def test_head_gzip_and_cache_control(client: TestClient) -> None:
