@@ -88,3 +88,26 @@ def test_save_feed_writes_only_changes(store: Store) -> None:
     assert not store.save_feed("all:", "atom", b"<feed/>", last_modified=T0, entry_count=0, now=T0)
     stored = store.get_feed("all:", "atom")
     assert stored is not None and stored.body == b"<feed/>" and stored.etag.startswith('"')
+
+
+def test_concurrent_writers_of_one_announcement_store_one_row(store: Store) -> None:
+    import threading
+
+    barrier = threading.Barrier(4)
+    results = []
+
+    def write() -> None:
+        other = Store(store.url)
+        try:
+            barrier.wait(timeout=10)
+            results.append(other.upsert_entries([make_entry(n) for n in range(20)], T0))
+        finally:
+            other.close()
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert store.count_entries() == 20
+    assert sum(len(r.new) for r in results) == 20  # each row counted new exactly once

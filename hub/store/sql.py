@@ -240,8 +240,11 @@ class Store:
                         self._insert()(entries)
                         .values(key=key, **_entry_values(item))
                         .on_conflict_do_nothing(index_elements=[entries.c.key])
+                        .returning(entries.c.id)
                     )
-                    if conn.execute(stmt).rowcount:
+                    # RETURNING, not rowcount: after waiting on a concurrent writer's
+                    # uncommitted row, PostgreSQL's DO NOTHING still reports a rowcount
+                    if conn.execute(stmt).first() is not None:
                         new.append(item)
                     else:
                         unchanged += 1
