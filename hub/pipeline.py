@@ -31,8 +31,10 @@ from hub.parse.listing import parse_listing
 from hub.publish import FeedMeta, PublishContext, render
 from hub.schedule import next_poll_at
 from hub.store import Store
+from hub.store.sql import UpsertResult
 from hub.types import (
     ArticleData,
+    CachingInfo,
     Entry,
     FeedKey,
     FetchResult,
@@ -40,6 +42,7 @@ from hub.types import (
     PollReport,
     RawItem,
     Source,
+    SourceState,
 )
 
 __all__ = [
@@ -162,44 +165,19 @@ def _poll_source(
     if source is None:
         return PollReport(source_id=source_id, outcome="removed", detail="not in feeds.yaml")
     state = store.get_state(source_id)
-    new_entries: list[Entry] = []
-    updated_entries: list[Entry] = []
     unchanged = failed = 0
-    caching = state.caching
-    try:
-        fetched = fetcher.fetch(
-            source.url, caching=None if force else state.caching, source_id=source.id
-        )
-        if isinstance(fetched, NotModified):
-            outcome, detail, item_count = "not_modified", "304 Not Modified", state.last_item_count
-            caching = fetched.caching
-        else:
-            caching = fetched.caching
-            items = _dedupe(source, _parse(source, fetched, now))
-            item_count = len(items)
-            if not items:
-                had = state.last_item_count > 0 or state.entry_count > 0
-                raise SelectorDrift(
-                    "page fetched (HTTP 200) but no items matched"
-                    + (" where there were items before" if had else " (never matched yet)")
-                )
-            entries, unchanged, failed = _build_entries(store, fetcher, source, items, now)
-            result = store.upsert_entries(entries, now)
-            new_entries, updated_entries = result.new, result.updated
-            unchanged += result.unchanged
-            outcome = "ok"
-            detail = f"{len(items)} items"
-    except SourceError as exc:
-        return _record_failure(store, config, source.id, now, exc)
 
-    last_new_at = now if new_entries else state.last_new_at
-    stale_after = timedelta(seconds=source.interval * config.settings.stale_after_intervals)
-    reference = last_new_at or state.last_success_at
-    if outcome == "ok" and reference is not None and now - reference > stale_after:
-        outcome = "stale"
-        detail += f"; no new entry since {reference.isoformat()}"
-    store.save_state(
-        replace(
+    def state_after(
+        new_count: int, outcome: str, detail: str, caching: CachingInfo, item_count: int
+    ) -> SourceState:
+        """The source's state after a successful poll (``stale`` when news dried up)."""
+        last_new_at = now if new_count else state.last_new_at
+        stale_after = timedelta(seconds=source.interval * config.settings.stale_after_intervals)
+        reference = last_new_at or state.last_success_at
+        if outcome == "ok" and reference is not None and now - reference > stale_after:
+            outcome = "stale"
+            detail += f"; no new entry since {reference.isoformat()}"
+        return replace(
             state,
             caching=caching,
             last_outcome=outcome,
@@ -213,7 +191,46 @@ def _poll_source(
                 now=now, interval_s=source.interval, outcome=outcome, failures=0
             ),
         )
-    )
+
+    new_entries: list[Entry] = []
+    updated_entries: list[Entry] = []
+    try:
+        fetched = fetcher.fetch(
+            source.url, caching=None if force else state.caching, source_id=source.id
+        )
+        if isinstance(fetched, NotModified):
+            final = state_after(
+                0, "not_modified", "304 Not Modified", fetched.caching, state.last_item_count
+            )
+            store.save_state(final)
+        else:
+            items = _dedupe(source, _parse(source, fetched, now))
+            if not items:
+                had = state.last_item_count > 0 or state.entry_count > 0
+                raise SelectorDrift(
+                    "page fetched (HTTP 200) but no items matched"
+                    + (" where there were items before" if had else " (never matched yet)")
+                )
+            entries, unchanged, failed = _build_entries(store, fetcher, source, items, now)
+            caching = fetched.caching
+            built: list[SourceState] = []
+
+            def state_for(result: UpsertResult) -> SourceState:
+                built.append(
+                    state_after(len(result.new), "ok", f"{len(items)} items", caching, len(items))
+                )
+                return built[-1]
+
+            # entries and state in one transaction: a retry after a failed write sees the
+            # entries as new again, so their feeds get published
+            result = store.record_poll(entries, now, state_for)
+            new_entries, updated_entries = result.new, result.updated
+            unchanged += result.unchanged
+            final = built[-1]
+    except SourceError as exc:
+        return _record_failure(store, config, source.id, now, exc)
+    outcome, detail = final.last_outcome or "ok", final.last_detail or ""
+
     changed = (
         tuple(k.storage_key for k in catalog.affected_keys(config, source))
         if new_entries or updated_entries

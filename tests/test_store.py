@@ -111,3 +111,19 @@ def test_concurrent_writers_of_one_announcement_store_one_row(store: Store) -> N
         t.join(timeout=30)
     assert store.count_entries() == 20
     assert sum(len(r.new) for r in results) == 20  # each row counted new exactly once
+
+
+def test_record_poll_writes_entries_and_state_together(store: Store) -> None:
+    def failing_state(result: object) -> SourceState:
+        raise RuntimeError("state write failed")
+
+    try:
+        store.record_poll([make_entry(1)], T0, failing_state)
+    except RuntimeError:
+        pass
+    assert store.count_entries() == 0  # rolled back with the state
+    result = store.record_poll(
+        [make_entry(1)], T0, lambda r: SourceState(source_id="shaanxi-mzt", last_outcome="ok")
+    )
+    assert len(result.new) == 1  # the retry sees it as new, so its feeds get published
+    assert store.get_state("shaanxi-mzt").last_outcome == "ok"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -170,6 +170,10 @@ class Store:
 
     def save_state(self, state: SourceState) -> None:
         """Insert or replace a source's state (upsert on ``source_id``)."""
+        with self._tx() as conn:
+            self._save_state(conn, state)
+
+    def _save_state(self, conn: Connection, state: SourceState) -> None:
         values = {
             "etag": state.caching.etag,
             "last_modified": state.caching.last_modified,
@@ -184,8 +188,7 @@ class Store:
         }
         stmt = self._insert()(sources).values(source_id=state.source_id, **values)
         stmt = stmt.on_conflict_do_update(index_elements=[sources.c.source_id], set_=values)
-        with self._tx() as conn:
-            conn.execute(stmt)
+        conn.execute(stmt)
 
     def due_sources(self, source_ids: Iterable[str], now: datetime) -> list[str]:
         """The ids among ``source_ids`` whose next poll time is not after ``now`` (or that
@@ -221,6 +224,21 @@ class Store:
                     out[row.guid] = _row_entry(row)
         return out
 
+    def record_poll(
+        self,
+        items: Sequence[Entry],
+        now: datetime,
+        state_for: Callable[[UpsertResult], SourceState],
+    ) -> UpsertResult:
+        """Store a successful poll in ONE transaction: the entries (as ``upsert_entries``)
+        and the source state ``state_for(result)`` builds from what was new. Either both
+        are written or neither, so a retried poll after a failure sees its entries as new
+        again and publishes them."""
+        with self._tx() as conn:
+            result = self._upsert(conn, items, now)
+            self._save_state(conn, state_for(result))
+        return result
+
     def upsert_entries(self, items: Sequence[Entry], now: datetime) -> UpsertResult:
         """Store entries: insert new guids, update those whose content hash changed.
 
@@ -228,45 +246,48 @@ class Store:
         re-dated); its ``updated`` becomes ``now`` only on a real change. Concurrent
         writers of the same guid produce one row (INSERT … ON CONFLICT DO NOTHING).
         """
+        with self._tx() as conn:
+            return self._upsert(conn, items, now)
+
+    def _upsert(self, conn: Connection, items: Sequence[Entry], now: datetime) -> UpsertResult:
         new: list[Entry] = []
         changed: list[Entry] = []
         unchanged = 0
-        with self._tx() as conn:
-            for item in items:
-                key = entry_key(item.source_id, item.guid)
-                row = conn.execute(select(entries).where(entries.c.key == key)).first()
-                if row is None:
-                    stmt = (
-                        self._insert()(entries)
-                        .values(key=key, **_entry_values(item))
-                        .on_conflict_do_nothing(index_elements=[entries.c.key])
-                        .returning(entries.c.id)
-                    )
-                    # RETURNING, not rowcount: after waiting on a concurrent writer's
-                    # uncommitted row, PostgreSQL's DO NOTHING still reports a rowcount
-                    if conn.execute(stmt).first() is not None:
-                        new.append(item)
-                    else:
-                        unchanged += 1
-                    continue
-                if row.content_hash == item.content_hash:
-                    unchanged += 1
-                    continue
-                values = _entry_values(item)
-                for fixed in ("published", "date_only", "first_seen"):
-                    values.pop(fixed)
-                values["updated"] = now
-                conn.execute(update(entries).where(entries.c.key == key).values(**values))
-                stored = _row_entry(row)
-                changed.append(
-                    replace(
-                        item,
-                        published=stored.published,
-                        date_only=stored.date_only,
-                        first_seen=stored.first_seen,
-                        updated=now,
-                    )
+        for item in items:
+            key = entry_key(item.source_id, item.guid)
+            row = conn.execute(select(entries).where(entries.c.key == key)).first()
+            if row is None:
+                stmt = (
+                    self._insert()(entries)
+                    .values(key=key, **_entry_values(item))
+                    .on_conflict_do_nothing(index_elements=[entries.c.key])
+                    .returning(entries.c.id)
                 )
+                # RETURNING, not rowcount: after waiting on a concurrent writer's
+                # uncommitted row, PostgreSQL's DO NOTHING still reports a rowcount
+                if conn.execute(stmt).first() is not None:
+                    new.append(item)
+                else:
+                    unchanged += 1
+                continue
+            if row.content_hash == item.content_hash:
+                unchanged += 1
+                continue
+            values = _entry_values(item)
+            for fixed in ("published", "date_only", "first_seen"):
+                values.pop(fixed)
+            values["updated"] = now
+            conn.execute(update(entries).where(entries.c.key == key).values(**values))
+            stored = _row_entry(row)
+            changed.append(
+                replace(
+                    item,
+                    published=stored.published,
+                    date_only=stored.date_only,
+                    first_seen=stored.first_seen,
+                    updated=now,
+                )
+            )
         return UpsertResult(new=new, updated=changed, unchanged=unchanged)
 
     def _where(self, key: FeedKey) -> list[Any]:
