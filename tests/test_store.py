@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from hub.store import Store, region_prefix
 from hub.types import CachingInfo, Enclosure, Entry, FeedKey, SourceState
 
@@ -117,10 +119,8 @@ def test_record_poll_writes_entries_and_state_together(store: Store) -> None:
     def failing_state(result: object) -> SourceState:
         raise RuntimeError("state write failed")
 
-    try:
+    with pytest.raises(RuntimeError):
         store.record_poll([make_entry(1)], T0, failing_state)
-    except RuntimeError:
-        pass
     assert store.count_entries() == 0  # rolled back with the state
     result = store.record_poll(
         [make_entry(1)], T0, lambda r: SourceState(source_id="shaanxi-mzt", last_outcome="ok")
