@@ -17,6 +17,7 @@ from typing import Any, Literal
 import feedparser
 import pytest
 from lxml import etree  # type: ignore[import-untyped]
+from publish_samples import ATOM, BASE, CTX, DC, SOURCE, STRICT
 
 import hub.publish
 from hub.errors import PublishError
@@ -26,45 +27,17 @@ from hub.publish import (
     IndexRow,
     OpmlFeed,
     OpmlGroup,
-    PublishContext,
     render,
     render_index,
     render_opml,
     xml_safe,
 )
 from hub.publish.xml import entry_id, feed_id
-from hub.types import Category, Enclosure, Entry, FeedKey, Region, Source
+from hub.types import Enclosure, Entry, FeedKey
 
 CST = timezone(timedelta(hours=8))
-BASE = "http://127.0.0.1:8000"
 HUB = "http://127.0.0.1:8000/websub"
-ATOM = "{http://www.w3.org/2005/Atom}"
-DC = "{http://purl.org/dc/elements/1.1/}"
-STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True)
 
-SOURCE = Source(
-    id="sx-mz",
-    name="陕西省民政厅 通知公告",
-    url="http://mzt.shaanxi.example/tzgg/",
-    kind="html",
-    region="610000",
-    category="notices",
-    interval=1800,
-)
-CTX = PublishContext(
-    sources={SOURCE.id: SOURCE},
-    regions={
-        "610000": Region(
-            code="610000",
-            slug="shaanxi",
-            name="陕西省",
-            name_en="Shaanxi",
-            level="province",
-            parent=None,
-        )
-    },
-    categories={"notices": Category(slug="notices", name="通知公告", name_en="Notices")},
-)
 META = FeedMeta(
     key=FeedKey(kind="region", key="610000"),
     title="陕西 Shaanxi — 政府公告",

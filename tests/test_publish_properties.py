@@ -16,6 +16,7 @@ import feedparser
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree  # type: ignore[import-untyped]
+from publish_samples import ATOM, STRICT
 
 from hub.publish import (
     FeedMeta,
@@ -76,8 +77,6 @@ def make_entry(**changes: Any) -> Entry:
 
 # the first test of feedparser's sniffing rule for RSS text (feedparser.mixin.looks_like_html)
 LOOKS_LIKE_HTML = re.compile(r"</\w+>|&#?\w+;")
-STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True)
-ATOM = "{http://www.w3.org/2005/Atom}"
 
 NASTY = [
     "]]>",

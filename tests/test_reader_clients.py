@@ -33,38 +33,13 @@ from typing import Any
 import feedparser
 import pytest
 from lxml import etree  # type: ignore[import-untyped]
+from publish_samples import ATOM, BASE, CTX, DC, SOURCE, STRICT
 
-from hub.publish import FeedMeta, PublishContext, render
-from hub.types import Category, Enclosure, Entry, FeedKey, Region, Source
+from hub.publish import FeedMeta, render
+from hub.types import Enclosure, Entry, FeedKey
 
-BASE = "http://127.0.0.1:8000"
-ATOM = "{http://www.w3.org/2005/Atom}"
-DC = "{http://purl.org/dc/elements/1.1/}"
-STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True)
 POLL = datetime(2021, 9, 5, 4, 0, tzinfo=UTC)
 
-SOURCE = Source(
-    id="sx-mz",
-    name="陕西省民政厅 通知公告",
-    url="http://mzt.shaanxi.example/tzgg/",
-    kind="html",
-    region="610000",
-    category="notices",
-)
-CTX = PublishContext(
-    sources={SOURCE.id: SOURCE},
-    regions={
-        "610000": Region(
-            code="610000",
-            slug="shaanxi",
-            name="陕西省",
-            name_en="Shaanxi",
-            level="province",
-            parent=None,
-        )
-    },
-    categories={"notices": Category(slug="notices", name="通知公告", name_en="Notices")},
-)
 META = FeedMeta(
     key=FeedKey(kind="all"),
     title="全部 All",

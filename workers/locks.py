@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 
 import redis
 from redis.lock import Lock
@@ -58,36 +58,32 @@ class Coordinator:
     # ------------------------------------------------------------------ locks
 
     @contextmanager
-    def source_lock(self, source_id: str, timeout: float) -> Iterator[bool]:
+    def _try_lock(self, name: str, timeout: float) -> Iterator[bool]:
+        """Try once to take the lock ``name``; yields True when taken (released on exit),
+        False when someone else holds it. ``timeout`` is its expiry, seconds."""
+        lock = Lock(self.client, name, timeout=timeout)
+        if not lock.acquire(blocking=False):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            # the lock may have expired (and been taken by someone else) meanwhile
+            with suppress(redis.exceptions.LockError):
+                lock.release()
+
+    def source_lock(self, source_id: str, timeout: float) -> AbstractContextManager[bool]:
         """Try once to take the per-source lock; yields True when taken (and releases it
         on exit), False when another poll of the source holds it.
 
         ``timeout`` (seconds) is the lock's expiry: longer than the task's hard time limit,
         so a lock held by a killed worker frees itself before Redis redelivers the task.
         """
-        lock = Lock(self.client, self.key("lock", "source", source_id), timeout=timeout)
-        if not lock.acquire(blocking=False):
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            # the lock may have expired (and been taken by another poll) meanwhile
-            with suppress(redis.exceptions.LockError):
-                lock.release()
+        return self._try_lock(self.key("lock", "source", source_id), timeout)
 
-    @contextmanager
-    def dispatch_lock(self, timeout: float) -> Iterator[bool]:
+    def dispatch_lock(self, timeout: float) -> AbstractContextManager[bool]:
         """Non-blocking lock around one dispatch run (``timeout`` seconds)."""
-        lock = Lock(self.client, self.key("lock", "dispatch"), timeout=timeout)
-        if not lock.acquire(blocking=False):
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            with suppress(redis.exceptions.LockError):
-                lock.release()
+        return self._try_lock(self.key("lock", "dispatch"), timeout)
 
     def dispatch_token(self, interval: float, now: float | None = None) -> bool:
         """Claim the dispatch of the current period (``interval`` seconds long, aligned on
