@@ -63,6 +63,8 @@ ACCEPT_ENCODING = "gzip, deflate, br"
 ACCEPT_LANGUAGE = "zh-CN,zh;q=0.9,en;q=0.5"
 #: Hard ceiling on redirects, whatever the settings say.
 MAX_REDIRECTS = 5
+#: A body must arrive within this many read timeouts in all.
+BODY_DEADLINE_READS = 4
 #: RFC 9309 §2.5: a crawler may stop parsing robots.txt after 500 KiB.
 ROBOTS_MAX_BYTES = 500 * 1024
 #: After a 5xx or network failure on robots.txt, ask again after this many seconds.
@@ -268,12 +270,21 @@ def _decoded(chunks: Iterator[bytes], content_encoding: str) -> Iterator[bytes]:
     return chunks
 
 
-def _read_body(response: httpx.Response, cap: int, *, truncate: bool) -> bytes:
+def _read_body(
+    response: httpx.Response,
+    cap: int,
+    *,
+    truncate: bool,
+    deadline: float | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> bytes:
     """Read and decompress the body, at most ``cap`` bytes after decompression.
 
     Over the cap: raise ``ResponseTooLarge``, or with ``truncate`` return the first
     ``cap`` bytes. Reading stops as soon as the cap is passed, so a bomb costs at most
-    ``cap + 64 KiB`` of memory. Raises ``FetchError`` when the body cannot be decoded.
+    ``cap + 64 KiB`` of memory. Past ``deadline`` (a ``monotonic()`` value) the read stops
+    with ``FetchTimeout``: a server dripping bytes just inside the read timeout cannot hold
+    a poll forever. Raises ``FetchError`` when the body cannot be decoded.
     """
     buf = bytearray()
     encoding = response.headers.get("content-encoding", "")
@@ -285,6 +296,8 @@ def _read_body(response: httpx.Response, cap: int, *, truncate: bool) -> bytes:
         pieces = _decoded(response.iter_raw(), encoding)
     try:
         for piece in pieces:
+            if deadline is not None and monotonic() > deadline:
+                raise FetchTimeout("body not received in time", url=str(response.url))
             if len(buf) + len(piece) > cap:
                 if truncate:
                     buf += piece[: cap - len(buf)]
@@ -549,10 +562,13 @@ class Fetcher:
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise FetchError("request failed", url=str(request.url)) from exc
 
-    @staticmethod
-    def _read(response: httpx.Response, cap: int, *, truncate: bool) -> bytes:
+    def _read(self, response: httpx.Response, cap: int, *, truncate: bool) -> bytes:
+        # the whole body within a few read timeouts (each read also has its own timeout)
+        deadline = self._monotonic() + BODY_DEADLINE_READS * self.settings.read_timeout_s
         try:
-            return _read_body(response, cap, truncate=truncate)
+            return _read_body(
+                response, cap, truncate=truncate, deadline=deadline, monotonic=self._monotonic
+            )
         except httpx.TimeoutException as exc:
             raise FetchTimeout("timed out reading the body", url=str(response.url)) from exc
         except httpx.HTTPError as exc:

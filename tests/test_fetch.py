@@ -893,3 +893,15 @@ def test_settings_max_redirects_is_capped(server: _Server) -> None:
     settings = replace(make_settings(), max_redirects=50)
     with Fetcher(settings) as f, pytest.raises(FetchError, match="too many redirects"):
         f.fetch(_chain(server, 6))
+
+
+def test_a_dripping_body_stops_at_the_deadline() -> None:
+    from hub.fetch import _read_body
+
+    clock = iter(range(100))
+    request = httpx.Request("GET", "http://127.0.0.1/slow")
+    drip = httpx.Response(200, content=iter([b"x"] * 50), request=request)
+    with pytest.raises(FetchTimeout):
+        _read_body(drip, 1_000_000, truncate=False, deadline=10, monotonic=lambda: next(clock))
+    whole = httpx.Response(200, content=iter([b"x"] * 5), request=request)
+    assert _read_body(whole, 100, truncate=False, deadline=10, monotonic=lambda: 0.0) == b"xxxxx"
