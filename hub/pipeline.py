@@ -48,6 +48,8 @@ from hub.types import (
 __all__ = [
     "MAX_ARTICLES_PER_POLL",
     "PublishResult",
+    "best_copies",
+    "feed_entries",
     "feed_meta",
     "keys_from_storage",
     "poll_source",
@@ -332,6 +334,51 @@ def _build_entries(
     return entries, skipped, failed
 
 
+def best_copies(entries: Iterable[Entry]) -> list[Entry]:
+    """One entry per guid (the same announcement polled from two columns or sources),
+    newest first. The copy kept is the most complete: with its article page, then with
+    the longer (untruncated) title, then the one seen first."""
+    best: dict[str, Entry] = {}
+    for entry in entries:
+        kept = best.get(entry.guid)
+        if kept is None or _completeness(entry) > _completeness(kept):
+            best[entry.guid] = entry
+    return sorted(best.values(), key=lambda e: e.published, reverse=True)
+
+
+def _completeness(entry: Entry) -> tuple[bool, int, float]:
+    return (not entry.article_missing, len(entry.title), -entry.first_seen.timestamp())
+
+
+def feed_entries(
+    config: Config,
+    store: Store,
+    key: FeedKey,
+    *,
+    limit: int,
+    since: datetime | None = None,
+    before: datetime | None = None,
+) -> list[Entry]:
+    """The entries of one feed as published: only configured sources, one per guid
+    (``best_copies``), newest first, at most ``limit``.
+
+    Raises:
+        StorageError: the database failed.
+    """
+    rows = store.entries_for(
+        key,
+        limit=limit * DUPLICATE_HEADROOM,
+        since=since,
+        before=before,
+        source_ids=list(config.sources),
+    )
+    return best_copies(rows)[:limit]
+
+
+#: Rows read per feed entry, so announcements stored by several sources still fill a feed.
+DUPLICATE_HEADROOM = 4
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PublishResult:
     rendered: int
@@ -404,9 +451,9 @@ def publish(
         except KeyError:
             log.info("feed %s no longer configured; skipped", key.storage_key)
             continue
-        months = archive.closed_months(store.published_of(key), now)
+        months = archive.closed_months(store.published_of(key, list(config.sources)), now)
         meta = feed_meta(config, key, prev_archive=months[-1] if months else None)
-        items = store.entries_for(key, limit=limit)
+        items = feed_entries(config, store, key, limit=limit)
         newest = max((e.updated for e in items), default=None)
         for fmt in catalog.FORMATS:
             body = render(meta, items, fmt, ctx)  # type: ignore[arg-type]
@@ -456,13 +503,13 @@ def render_archive(
     Raises:
         StorageError: the database failed.
     """
-    months = archive.closed_months(store.published_of(key), now)
+    months = archive.closed_months(store.published_of(key, list(config.sources)), now)
     if month not in months:
         return None
     prev, nxt = archive.neighbours(months, month)
     meta = feed_meta(config, key, prev_archive=prev, archive_month=month, next_archive=nxt)
     start, end = archive.month_bounds(month)
-    items = store.entries_for(key, limit=ARCHIVE_LIMIT, since=start, before=end)
+    items = feed_entries(config, store, key, limit=ARCHIVE_LIMIT, since=start, before=end)
     return render(meta, items, fmt, publish_context(config))  # type: ignore[arg-type]
 
 

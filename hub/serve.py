@@ -40,7 +40,7 @@ from hub.config import Config
 from hub.consumer import ConsumerOptions, OptionError, apply_options, parse_options
 from hub.errors import StorageError
 from hub.metrics import StoreCollector, process_registry
-from hub.pipeline import feed_meta, publish_context, render_archive
+from hub.pipeline import feed_entries, feed_meta, publish_context, render_archive
 from hub.publish import CONTENT_TYPES, render
 from hub.store import Store
 from hub.types import FeedKey
@@ -153,7 +153,9 @@ def create_app(
     def _render_with(key: FeedKey, fmt: str, options: ConsumerOptions) -> bytes:
         meta = feed_meta(config, key)
         now = datetime.now(UTC)
-        candidates = store.entries_for(
+        candidates = feed_entries(
+            config,
+            store,
             key,
             limit=options.fetch_limit(config.settings.feed_limit),
             since=options.since_at(now),

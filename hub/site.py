@@ -93,7 +93,10 @@ def index_document(config: Config, store: Store, *, sources_link: bool = True) -
         StorageError: the database failed.
     """
     keys = catalog.all_feed_keys(config)
-    stats: dict[FeedKey, tuple[int, datetime | None]] = {k: store.feed_stats(k) for k in keys}
+    configured = list(config.sources)
+    stats: dict[FeedKey, tuple[int, datetime | None]] = {
+        k: store.feed_stats(k, configured) for k in keys
+    }
     infos = {k: catalog.feed_info(config, k) for k in keys}
 
     def cell(key: FeedKey) -> FeedCell:

@@ -20,6 +20,7 @@ from hub.config import Config, load_config
 from hub.export import export_static
 from hub.runner import make_fetcher
 from hub.store import Store
+from hub.types import FeedKey
 
 CONFIG = Path(__file__).parent / "data" / "e2e-feeds.yaml"
 NOW = datetime(2026, 4, 20, tzinfo=UTC)
@@ -106,3 +107,26 @@ def test_static_export_writes_only_changes(tmp_path: Path, replay_dir: Path) -> 
     stored = store.get_feed("all:", "atom")
     assert stored is not None and (out / "feeds/all.atom").read_bytes() == stored.body
     store.close()
+
+
+def test_feeds_hold_one_copy_per_announcement_and_only_configured_sources(
+    store: Store, replay_dir: Path
+) -> None:
+    root = Path(__file__).resolve().parents[1]
+    config = load_config(root / "feeds.yaml")
+    cnta = ["cnta-zdgz", "cnta-zdgz-sctg", "cnta-zdgz-ws", "cnta-zdgz-lyrc"]
+    _poll(config, store, replay_dir, *cnta)
+    key = FeedKey(kind="category", key="shangmao-lvyou")
+    entries = pipeline.feed_entries(config, store, key, limit=50)
+    assert len(entries) == 50 and len({e.guid for e in entries}) == 50
+    # the landing page truncates a title its sub-column page gives in full: the full
+    # copy is the one published
+    qiandao = [e.title for e in entries if e.title.startswith("千岛湖登全球热搜榜第13位")]
+    assert qiandao == ["千岛湖登全球热搜榜第13位 “双节”旅游大丰收"]
+    count, _ = store.feed_stats(key, list(config.sources))
+    rows = len(store.entries_for(key, limit=1000))
+    assert count < rows  # the index counts announcements, not rows
+    # a source removed from feeds.yaml leaves the published feeds (its rows stay stored)
+    trimmed = replace(config, sources={k: v for k, v in config.sources.items() if k not in cnta})
+    assert pipeline.feed_entries(trimmed, store, key, limit=50) == []
+    assert len(store.entries_for(key, limit=1000)) == rows

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -290,7 +290,11 @@ class Store:
             )
         return UpsertResult(new=new, updated=changed, unchanged=unchanged)
 
-    def _where(self, key: FeedKey) -> list[Any]:
+    def _where(self, key: FeedKey, source_ids: Collection[str] | None = None) -> list[Any]:
+        where = [] if source_ids is None else [entries.c.source_id.in_(list(source_ids))]
+        return where + self._where_key(key)
+
+    def _where_key(self, key: FeedKey) -> list[Any]:
         if key.kind == "all":
             return []
         if key.kind == "category":
@@ -310,13 +314,15 @@ class Store:
         since: datetime | None = None,
         before: datetime | None = None,
         match: str | None = None,
+        source_ids: Collection[str] | None = None,
     ) -> list[Entry]:
         """Entries of one feed, newest first (``published`` desc, then id desc).
 
         ``since``/``before`` bound ``published`` (``since`` inclusive, ``before``
-        exclusive); ``match`` keeps entries whose title or summary contains it.
+        exclusive); ``match`` keeps entries whose title or summary contains it;
+        ``source_ids`` keeps only entries of those sources (the configured ones).
         """
-        query = select(entries).where(*self._where(key))
+        query = select(entries).where(*self._where(key, source_ids))
         if since is not None:
             query = query.where(entries.c.published >= since)
         if before is not None:
@@ -328,15 +334,21 @@ class Store:
         with self._tx() as conn:
             return [_row_entry(r) for r in conn.execute(query)]
 
-    def published_of(self, key: FeedKey) -> list[datetime]:
+    def published_of(
+        self, key: FeedKey, source_ids: Collection[str] | None = None
+    ) -> list[datetime]:
         """``published`` of every entry of one feed (for the monthly archives)."""
-        query = select(entries.c.published).where(*self._where(key))
+        query = select(entries.c.published).where(*self._where(key, source_ids))
         with self._tx() as conn:
             return [r.published for r in conn.execute(query)]
 
-    def feed_stats(self, key: FeedKey) -> tuple[int, datetime | None]:
-        """(entry count, newest ``updated``) of one feed."""
-        query = select(func.count(), func.max(entries.c.updated)).where(*self._where(key))
+    def feed_stats(
+        self, key: FeedKey, source_ids: Collection[str] | None = None
+    ) -> tuple[int, datetime | None]:
+        """(distinct announcements by guid, newest ``updated``) of one feed."""
+        query = select(func.count(entries.c.guid.distinct()), func.max(entries.c.updated)).where(
+            *self._where(key, source_ids)
+        )
         with self._tx() as conn:
             count, newest = conn.execute(query).one()
         if isinstance(newest, str):
