@@ -71,18 +71,18 @@ class StoreCollector(Collector):
 
     Args:
         store: the database.
-        source_ids: the configured source ids (others are not reported).
+        source_ids: callable giving the configured source ids (others are not reported).
         queue_depth: optional callable returning ``{queue name: waiting messages}``.
     """
 
     def __init__(
         self,
         store: Store,
-        source_ids: Sequence[str],
+        source_ids: Callable[[], Sequence[str]],
         queue_depth: Callable[[], dict[str, int]] | None = None,
     ) -> None:
         self.store = store
-        self.source_ids = list(source_ids)
+        self.source_ids = source_ids
         self.queue_depth = queue_depth
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -101,7 +101,7 @@ class StoreCollector(Collector):
             log.exception("metrics: store unavailable")
             states = {}
         now = utc_now()
-        for sid in self.source_ids:
+        for sid in self.source_ids():
             st = states.get(sid)
             if st is None:
                 continue

@@ -25,6 +25,7 @@ from hub.replay import load_replay
 from hub.store import Store
 from hub.timeutil import utc_now
 from hub.types import FeedKey, PollReport
+from hub.watch import ConfigWatcher
 
 __all__ = ["Poller", "make_fetcher"]
 
@@ -66,7 +67,7 @@ class Poller:
         workers: int = 4,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self.config = config
+        self.watcher = ConfigWatcher(config.path, config)
         self.store = store
         self.fetcher = fetcher
         self.workers = workers
@@ -74,14 +75,22 @@ class Poller:
         self.stop_event = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @property
+    def config(self) -> Config:
+        """feeds.yaml as it is now: edits take effect at the next round, no restart."""
+        return self.watcher.current()[0]
+
     def poll_due(self) -> list[PollReport]:
         """One round: poll every enabled source that is due, then publish what changed.
 
         Raises:
             StorageError: the database failed.
         """
+        config, changed_config = self.watcher.current()
+        if changed_config:  # new sources, categories or regions: render every feed once
+            pipeline.publish_and_notify(config, self.store, None, now=self.clock())
         now = self.clock()
-        enabled = [s.id for s in self.config.sources.values() if s.enabled]
+        enabled = [s.id for s in config.sources.values() if s.enabled]
         due = self.store.due_sources(enabled, now)
         if not due:
             return []
@@ -89,7 +98,7 @@ class Poller:
             reports = list(
                 pool.map(
                     lambda sid: pipeline.poll_source(
-                        self.config, self.store, self.fetcher, sid, now=self.clock()
+                        config, self.store, self.fetcher, sid, now=self.clock()
                     ),
                     due,
                 )
@@ -99,7 +108,7 @@ class Poller:
             changed.update(dict.fromkeys(report.changed_feeds))
         if changed:
             pipeline.publish_and_notify(
-                self.config,
+                config,
                 self.store,
                 pipeline.keys_from_storage(changed),
                 now=self.clock(),
@@ -110,12 +119,13 @@ class Poller:
         """Seconds until the earliest stored next-poll time (5 to 60)."""
         states = self.store.all_states()
         now = self.clock()
+        enabled = {s.id for s in self.config.sources.values() if s.enabled}
         upcoming = [
             st.next_poll_at
             for sid, st in states.items()
-            if sid in self.config.sources and st.next_poll_at is not None
+            if sid in enabled and st.next_poll_at is not None
         ]
-        if len(upcoming) < len(self.config.sources):
+        if len(upcoming) < len(enabled):
             return 5.0
         wait = (min(upcoming) - now) if upcoming else timedelta(seconds=60)
         return max(5.0, min(60.0, wait.total_seconds()))

@@ -41,9 +41,10 @@ from hub.consumer import ConsumerOptions, OptionError, apply_options, parse_opti
 from hub.errors import StorageError
 from hub.metrics import StoreCollector, process_registry
 from hub.pipeline import feed_entries, feed_meta, publish_context, render_archive
-from hub.publish import CONTENT_TYPES, render
+from hub.publish import CONTENT_TYPES, PublishContext, render
 from hub.store import Store
 from hub.types import FeedKey
+from hub.watch import ConfigWatcher
 
 __all__ = ["create_app"]
 
@@ -98,19 +99,32 @@ def create_app(
     store: Store,
     *,
     queue_depth: Callable[[], dict[str, int]] | None = None,
+    watch: bool = True,
 ) -> Starlette:
     """Build the ASGI app over a loaded config and a store (no polling here).
 
-    ``queue_depth`` (optional) reports Celery queue lengths for ``/metrics``.
+    With ``watch`` the app follows edits of ``config.path`` (``hub.watch``): a source
+    added to feeds.yaml gets its feeds without a restart. ``queue_depth`` (optional)
+    reports Celery queue lengths for ``/metrics``.
     """
-    ctx = publish_context(config)
+    watcher = ConfigWatcher(config.path, config) if watch else None
+    contexts: dict[int, tuple[Config, PublishContext]] = {}
+
+    def live() -> tuple[Config, PublishContext]:
+        current = watcher.current()[0] if watcher is not None else config
+        if id(current) not in contexts:
+            contexts.clear()
+            contexts[id(current)] = (current, publish_context(current))
+        return contexts[id(current)]
+
     registry = CollectorRegistry()
-    registry.register(StoreCollector(store, list(config.sources), queue_depth))
+    registry.register(StoreCollector(store, lambda: list(live()[0].sources), queue_depth))
 
     def not_found(what: str) -> Response:
         return PlainTextResponse(f"404 Not Found: {what}\n", status_code=404)
 
     async def feed(request: Request) -> Response:
+        config, _ = live()
         split = _split_ext(request.path_params["path"])
         if split is None:
             return not_found("unknown feed; feeds end in .atom, .rss or .json (see /)")
@@ -142,6 +156,7 @@ def create_app(
         return _respond(request, body, content_type=content_type, max_age=meta.ttl_s)
 
     def archive_doc(request: Request, parts: list[str], month: str, fmt: str) -> Response:
+        config, _ = live()
         key = catalog.key_for_path(config, parts)
         if key is None or not archive.MONTH.match(month):
             return not_found(f"no archive at /feeds/{request.path_params['path']}")
@@ -151,6 +166,7 @@ def create_app(
         return _respond(request, body, content_type=CONTENT_TYPES[fmt], max_age=86400)
 
     def _render_with(key: FeedKey, fmt: str, options: ConsumerOptions) -> bytes:
+        config, ctx = live()
         meta = feed_meta(config, key)
         now = datetime.now(UTC)
         candidates = feed_entries(
@@ -164,15 +180,18 @@ def create_app(
         return render(meta, items, fmt, ctx)  # type: ignore[arg-type]
 
     async def index(request: Request) -> Response:
+        config, _ = live()
         body = site.index_document(config, store)
         return _respond(request, body, content_type="text/html; charset=utf-8", max_age=60)
 
     async def opml(request: Request) -> Response:
+        config, _ = live()
         keys = catalog.all_feed_keys(config)
         body = site.opml_document(config, keys, config.settings.title)
         return _respond(request, body, content_type="text/x-opml; charset=utf-8", max_age=3600)
 
     async def opml_region(request: Request) -> Response:
+        config, _ = live()
         region = config.regions.get(request.path_params["region"])
         body = site.region_opml_document(config, region) if region is not None else None
         if body is None:
@@ -180,6 +199,7 @@ def create_app(
         return _respond(request, body, content_type="text/x-opml; charset=utf-8", max_age=3600)
 
     async def sources_page(request: Request) -> Response:
+        config, _ = live()
         body = site.sources_document(config, store)
         return _respond(request, body, content_type="text/html; charset=utf-8", max_age=30)
 

@@ -29,9 +29,7 @@ and publishing writes only feeds whose bytes changed.
 
 from __future__ import annotations
 
-import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +38,15 @@ from celery import Task
 from celery.utils.log import get_task_logger
 
 from hub import catalog, pipeline
-from hub.config import Config, load_config
+from hub.config import Config
 from hub.errors import ConfigError, HubError, StorageError
 from hub.export import export_static
 from hub.fetch import Fetcher
 from hub.runner import make_fetcher
 from hub.store import Store
 from hub.timeutil import utc_now
+from hub.types import FetchSettings
+from hub.watch import ConfigWatcher
 from workers.app import app, bind_log_context, settings
 from workers.locks import Coordinator
 from workers.settings import WorkerSettings
@@ -64,13 +64,6 @@ class Retryable(Exception):
     original is its ``__cause__``."""
 
 
-@dataclass(slots=True)
-class _Loaded:
-    config: Config
-    stamp: tuple[int, int, int]
-    fetcher: Fetcher
-
-
 class Runtime:
     """Per-process resources, created lazily (after a prefork worker forks) and shared
     by the threads of a ``--pool threads`` worker.
@@ -82,7 +75,9 @@ class Runtime:
     def __init__(self, settings: WorkerSettings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
-        self._loaded: _Loaded | None = None
+        self._watcher = ConfigWatcher(settings.config_path)
+        self._fetcher: Fetcher | None = None
+        self._fetch_settings: FetchSettings | None = None
         self._store: Store | None = None
         self._coordinator: Coordinator | None = None
 
@@ -109,39 +104,20 @@ class Runtime:
     def config(self) -> tuple[Config, Fetcher]:
         """The current feeds.yaml and a fetcher for its fetch settings.
 
-        feeds.yaml is re-read when its (mtime, size, inode) changed, so an edit takes
-        effect at the next task without restarting workers. An edit that does not
+        feeds.yaml is re-read when it changed (``hub.watch.ConfigWatcher``), so an edit
+        takes effect at the next task without restarting workers; an edit that does not
         validate is logged and the previous config kept.
 
         Raises:
-            ConfigError: the file cannot be read or is invalid, and no earlier version
-                was loaded by this process.
+            ConfigError: the file cannot be read or is invalid, and no earlier version was
+                loaded by this process.
         """
-        path = self.settings.config_path
-        try:
-            st = os.stat(path)
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            stamp = (0, 0, 0)
+        config, _ = self._watcher.current()
         with self._lock:
-            loaded = self._loaded
-            if loaded is not None and loaded.stamp == stamp:
-                return loaded.config, loaded.fetcher
-            try:
-                config = load_config(path)
-            except ConfigError as exc:
-                if loaded is None:
-                    raise
-                log.error("feeds.yaml changed but is invalid; keeping the old one: %s", exc)
-                return loaded.config, loaded.fetcher
-            if loaded is not None and loaded.config.settings.fetch == config.settings.fetch:
-                fetcher = loaded.fetcher
-            else:
-                fetcher = make_fetcher(config, self.settings.replay_dir)
-            if loaded is not None:
-                log.info("feeds.yaml reloaded: %d sources", len(config.sources))
-            self._loaded = _Loaded(config=config, stamp=stamp, fetcher=fetcher)
-            return config, fetcher
+            if self._fetcher is None or self._fetch_settings != config.settings.fetch:
+                self._fetcher = make_fetcher(config, self.settings.replay_dir)
+                self._fetch_settings = config.settings.fetch
+            return config, self._fetcher
 
 
 _runtime: Runtime | None = None
