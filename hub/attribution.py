@@ -39,6 +39,7 @@ from hub.timeutil import ParsedDate, parse_date
 __all__ = [
     "LABEL_RE",
     "AttributionLine",
+    "byline_author",
     "clean_person",
     "looks_like_person",
     "parse_attribution_text",
@@ -227,6 +228,37 @@ def looks_like_person(name: str) -> bool:
     if not _HAN.match(value) or value in _BRANDS:
         return False
     return _ORG_MARKERS.search(value) is None
+
+
+_NAME = r"(?!整合|报道|摄影|采写|通讯员|实习生|综合)[\u4e00-\u9fff]{2,3}"
+_NAMES = rf"{_NAME}(?:[ \t、]+{_NAME}){{0,3}}"
+#: （记者陈智 整合） （记者 胡晓蓉） 新华社巴黎12月9日电（记者唐霁）
+_BYLINE_IN_PARENS = re.compile(
+    rf"[（(][^（()）]{{0,20}}?记者[ \t]*({_NAMES})[ \t]*(?:整合|报道|摄影?|采写)?[ \t]*[）)]"
+)
+#: a line of its own: □ 本报记者 葛灵丹 / 记者 刘涛 / 新华网黑龙江频道 记者 伊琳 李清芬
+_BYLINE_LINE = re.compile(
+    rf"(?:^|[ \t□■●])(?:本报|本台|本网|新华社|总台)?记者[ \t]+({_NAMES})[ \t]*$"
+)
+
+
+def byline_author(text: str) -> str | None:
+    """A reporter named in the body's byline, or None.
+
+    ``text`` is the body's visible text, one block per line. A parenthesised byline
+    （记者 X） anywhere, else a line that ends with 记者 X (Y) — never 记者： followed by a
+    question (interviews). Several names are joined by one space.
+    """
+    text = "\n".join(_clean_space(line) for line in text.splitlines())
+    match = _BYLINE_IN_PARENS.search(text)
+    if match is None:
+        for line in text.splitlines():
+            match = _BYLINE_LINE.search(line)
+            if match is not None:
+                break
+    if match is None:
+        return None
+    return clean_person(re.sub(r"[ \t、]+", " ", match.group(1)))
 
 
 def resolve_origin(origin: str | None, site_name: str | None) -> str | None:

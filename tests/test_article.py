@@ -128,7 +128,8 @@ def test_trap_chinaneast_footer_legal_notice(corpus_dir: Path) -> None:
         "chinaneast-gov-gb2312__article__1.html",
         "http://chinaneast.xinhuanet.com/jizhe/2005-08/16/content_4894059.htm",
     )
-    assert data.origin == "新华网" and data.editor == "黄帅" and data.author is None
+    assert data.origin == "新华网" and data.editor == "黄帅"
+    assert data.author == "伊琳 李清芬"  # the byline 记者 伊琳 李清芬, not the footer
 
 
 def test_trap_data_source_in_body(corpus_dir: Path) -> None:

@@ -198,3 +198,15 @@ def test_looks_like_person() -> None:
 @given(st.text())
 def test_never_raises(text: str) -> None:
     assert isinstance(parse_attribution_text(text), AttributionLine)
+
+
+def test_byline_author_shapes() -> None:
+    from hub.attribution import byline_author
+
+    assert byline_author("长江网10月4日讯（记者陈智 整合） 国庆中秋长假过半") == "陈智"
+    assert byline_author("新华社巴黎12月9日电（记者唐霁）法国9日再次爆发") == "唐霁"
+    assert byline_author("推动云南工业高质量发展。（记者 胡晓蓉）") == "胡晓蓉"
+    assert byline_author("标题\n□ 本报记者 葛灵丹\n正文") == "葛灵丹"
+    assert byline_author("新华网黑龙江频道\u00a0 记者\u00a0 伊琳\u00a0 李清芬") == "伊琳 李清芬"
+    assert byline_author("记者：首先欢迎你来到新华网接受我们的采访") is None  # interview
+    assert byline_author("正文里没有署名。") is None

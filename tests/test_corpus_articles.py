@@ -69,3 +69,22 @@ def test_no_wrong_author(corpus_dir: Path, now: datetime) -> None:
     """An author the page does not name is worse than none."""
     rows = _results(corpus_dir, now)
     assert [r for r in rows if r[1] == "author" and not _field_ok(*r[1:])] == []
+
+
+#: authors named exactly (a missing one counts as a miss here); do not lower it
+PINNED_STRICT_AUTHORS = 26
+
+
+def test_strict_author_score(
+    corpus_dir: Path, now: datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reporter bylines in the body (（记者 X）, □ 本报记者 X) count: a ratchet on exact
+    authors, misses printed."""
+    rows = [r for r in _results(corpus_dir, now) if r[1] == "author"]
+    exact = [r for r in rows if r[2] == r[3]]
+    with capsys.disabled():
+        print(f"\nstrict authors: {len(exact)} / {len(rows)}")
+        for name, _, got, want in rows:
+            if got != want:
+                print(f"  MISS {name} author: got {got!r}, want {want!r}")
+    assert len(exact) >= PINNED_STRICT_AUTHORS

@@ -46,7 +46,13 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from hub.attribution import LABEL_RE, AttributionLine, parse_attribution_text, resolve_origin
+from hub.attribution import (
+    LABEL_RE,
+    AttributionLine,
+    byline_author,
+    parse_attribution_text,
+    resolve_origin,
+)
 from hub.errors import ParseError
 from hub.htmlclean import collapse_ws, remove_furniture, visible_blocks
 from hub.sanitize import strip_control
@@ -385,6 +391,9 @@ def extract_article(
 
     body = _body(root, html, url, selectors)
     body_html = lxml.html.tostring(body, encoding="unicode") if body is not None else None
+    author = visible.author
+    if author is None and body is not None:  # a reporter's byline inside the text
+        author = byline_author("\n".join(visible_blocks(body)))
     canonical = None
     for link in root.iter("link"):
         if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
@@ -398,7 +407,7 @@ def extract_article(
         written=visible.written.value if visible.written else None,
         origin=origin,
         origin_url=origin_url,
-        author=visible.author,
+        author=author,
         editor=visible.editor,
         body_html=body_html,
         doc_number=visible.doc_number,
