@@ -237,3 +237,18 @@ def test_hd_doc_number_none(corpus_dir: Path) -> None:
     )
     assert data.doc_number is None and data.index_number == "000014348/2020-35147"
     assert data.written is None  # 成文日期 is commented out on the page
+
+
+def test_government_cms_body_containers(corpus_dir: Path) -> None:
+    """gov.cn keeps its text in #UCAP-CONTENT, inside a second <html> libxml2 leaves beside
+    the root: the CMS container is found anyway, the generic extractor is not needed."""
+    from hub.sanitize import text_of_html
+
+    data = corpus(
+        corpus_dir,
+        "gov-cn__article__1.html",
+        "https://www.gov.cn/gongbao/content/2007/content_711039.htm",
+    )
+    text = text_of_html(data.body_html)
+    assert text.startswith("全国人民代表大会常务委员会 关于批准财政部发行特别国债")
+    assert "首页" not in text[:20]

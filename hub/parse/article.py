@@ -45,6 +45,7 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from hub.attribution import (
     LABEL_RE,
@@ -163,12 +164,21 @@ def _select_text(root: HtmlElement, query: str) -> str:
 
 
 def _select_element(root: HtmlElement, query: str) -> HtmlElement | None:
+    """The first element a CSS (or XPath) query selects anywhere in ``root``'s document.
+
+    CSS is translated to an absolute XPath (``//…``): libxml2 can leave a second ``<html>``
+    beside the root on malformed pages (gov.cn), which a query relative to the root
+    element would never reach.
+    """
+    xpath = query if query.startswith(("/", "(")) else _CSS.css_to_xpath(query, prefix="//")
     sel = Selector(root=root)
-    picked = sel.xpath(query) if query.startswith(("/", "(")) else sel.css(query)
-    for item in picked:
+    for item in sel.xpath(xpath):
         if isinstance(item.root, HtmlElement):
             return item.root
     return None
+
+
+_CSS = HTMLTranslator()
 
 
 # --------------------------------------------------------------------------------------
@@ -271,14 +281,35 @@ def _absolutize(el: HtmlElement, base: str) -> None:
             node.set(attr, urljoin(base, value))
 
 
+#: Body containers of the government CMSs (``../shared/DOMAIN.md``): UCAP (the
+#: 政府网站集约化 platform, gov.cn), TRS WCM, Hanweb and common provincial templates. Tried
+#: after the configured selector and before the generic extractor; a container must hold
+#: at least ``_MIN_BODY_CHARS`` characters of text to count.
+CMS_BODY_SELECTORS = (
+    "#UCAP-CONTENT",
+    ".TRS_Editor",
+    "#zoom",
+    "#Zoom",
+    ".pages_content",
+    "#ivs_content",
+    ".wzcon",
+)
+_MIN_BODY_CHARS = 50
+
+
 def _body(
     root: HtmlElement, html: str, url: str, selectors: ArticleSelectors | None
 ) -> HtmlElement | None:
     element: HtmlElement | None = None
-    if selectors is not None and selectors.body:
-        found = _select_element(root, selectors.body)
-        if found is not None:
-            element = lxml.html.fromstring(lxml.html.tostring(found, encoding="unicode"))
+    wanted = [selectors.body] if selectors is not None and selectors.body else []
+    for i, selector in enumerate(wanted + list(CMS_BODY_SELECTORS)):
+        found = _select_element(root, selector)
+        if found is None:
+            continue
+        if i >= len(wanted) and len(collapse_ws(found.text_content())) < _MIN_BODY_CHARS:
+            continue
+        element = lxml.html.fromstring(lxml.html.tostring(found, encoding="unicode"))
+        break
     if element is None:
         extracted = trafilatura.extract(
             html,

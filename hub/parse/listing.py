@@ -22,6 +22,7 @@ import re
 from datetime import datetime, timedelta
 
 import parsel
+from parsel.csstranslator import HTMLTranslator
 
 from hub.errors import ParseError
 from hub.identity import canonical_url
@@ -174,6 +175,13 @@ def _year_from_page(
 
 
 def select_items(page: parsel.Selector, query: str) -> parsel.SelectorList[parsel.Selector]:
-    """The item elements of a page for the ``item`` selector (CSS or XPath)."""
+    """The item elements of a page for the ``item`` selector (CSS or XPath).
+
+    CSS is translated to an absolute XPath (``//…``) so items in a second ``<html>`` that
+    libxml2 left beside the root on a malformed page are found too.
+    """
     q = query.strip()
-    return page.xpath(q) if q.startswith(("/", "(")) else page.css(q)
+    return page.xpath(q if q.startswith(("/", "(")) else _CSS.css_to_xpath(q, prefix="//"))
+
+
+_CSS = HTMLTranslator()
