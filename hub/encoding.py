@@ -137,6 +137,20 @@ def _is_strict_utf8_non_ascii(body: bytes) -> bool:
     return True
 
 
+def _utf8_beats(body: bytes, declared: str) -> bool:
+    """A non-Unicode declaration loses to UTF-8 when the bytes are valid UTF-8 with
+    non-ASCII text that reads at least as well as the declared codec's reading."""
+    if not _is_strict_utf8_non_ascii(body):
+        return False
+    if declared not in ("gb18030", "big5hkscs"):
+        return True
+    try:
+        theirs = body.decode(declared)
+    except UnicodeDecodeError:
+        return True
+    return plausibility(body.decode("utf-8"), "utf-8") >= plausibility(theirs, declared)
+
+
 def _decode(body: bytes, codec: str) -> tuple[str, float]:
     """Decode with replacement; return the text and its share of U+FFFD characters."""
     text = body.decode(codec, errors="replace")
@@ -146,10 +160,60 @@ def _decode(body: bytes, codec: str) -> tuple[str, float]:
     return text, (bad / len(text) if text else 0.0)
 
 
+def _in_common_range(char: str, codec: str) -> bool:
+    """Whether a decoded character is what a Chinese page is mostly made of.
+
+    UTF-8: CJK ideographs, CJK punctuation and full-width forms (GBK bytes that happen to
+    be valid UTF-8 decode to Hebrew points and combining marks instead). GB18030: GB2312
+    symbols and level-1 characters (the 3,755 most used). Big5: Big5 symbols and level-1
+    characters (the 5,401 most used). Bytes read in the wrong Chinese codec land mostly
+    outside the other codec's common range, which tells the two apart on short pages.
+    """
+    if codec == "utf-8":
+        code = ord(char)
+        return 0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF
+    target, common = (
+        ("gb2312", range(0xA1, 0xD8)) if codec == "gb18030" else ("big5", range(0xA1, 0xC7))
+    )
+    try:
+        encoded = char.encode(target)
+    except UnicodeEncodeError:
+        return False
+    return (
+        len(encoded) == 2
+        and encoded[0] in common
+        and not (codec == "gb18030" and 0xA4 <= encoded[0] <= 0xAF)
+    )
+
+
+def plausibility(text: str, codec: str) -> float:
+    """Share of the non-ASCII characters of ``text`` (decoded with ``codec``) that fall in
+    that codec's common Chinese range (see ``_in_common_range``); 0.0 without any."""
+    chars = [c for c in text if ord(c) > 0x7F and not c.isspace()]
+    if not chars:
+        return 0.0
+    return sum(_in_common_range(c, codec) for c in chars) / len(chars)
+
+
 def _detect(body: bytes) -> str:
-    """Guess among UTF-8, GB18030 and Big5-HKSCS; UTF-8 when the bytes are valid UTF-8."""
-    if body.isascii() or _is_strict_utf8_non_ascii(body):
+    """Guess among UTF-8, GB18030 and Big5-HKSCS for a body without a usable declaration.
+
+    Each codec that decodes the bytes strictly is scored by ``plausibility``; the best
+    wins (UTF-8, then GB18030 on ties). So a short GBK page whose bytes happen to be valid
+    UTF-8 (通知) or look like Big5 (关于) still decodes as GB18030. Only when no codec
+    decodes strictly does charset-normalizer decide.
+    """
+    if body.isascii():
         return "utf-8"
+    scored: list[tuple[float, int, str]] = []
+    for rank, codec in enumerate(("utf-8", "gb18030", "big5hkscs")):
+        try:
+            text = body.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        scored.append((plausibility(text, codec), -rank, codec))
+    if scored:
+        return max(scored)[2]
     best = from_bytes(body, cp_isolation=["utf_8", "gb18030", "big5hkscs"]).best()
     if best is None:
         return "gb18030"
@@ -181,7 +245,7 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
 
     candidates: list[str] = []
     if declared is not None:
-        if declared not in _UNICODE_CODECS and _is_strict_utf8_non_ascii(body):
+        if declared not in _UNICODE_CODECS and _utf8_beats(body, declared):
             candidates.append("utf-8")  # the declaration lies (browser-saved page)
         candidates.append(declared)
     candidates.append(_detect(body))

@@ -149,3 +149,26 @@ def test_corpus_with_declared_charset_header(corpus_dir: Path) -> None:
     body = (corpus_dir / "upstream-html" / "people__article__1.html").read_bytes()
     text, codec = decode_body(body, "text/html; charset=gb2312")
     assert codec == "utf-8" and "郑板桥" in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["通知", "关于", "公告", "转发", "的通知", "新闻", "关于做好2021年度社会组织年检工作的通知"],
+)
+@pytest.mark.parametrize("codec", ["gbk", "utf-8"])
+def test_short_undeclared_pages_decode_right(text: str, codec: str) -> None:
+    """GBK bytes of 通知 are valid UTF-8 (Hebrew points) and those of 关于 look like Big5:
+    undeclared short pages still decode to the right Chinese text."""
+    body = f"<html><body><p>{text}</p></body></html>".encode(codec)
+    decoded, _ = decode_body(body, None)
+    assert f"<p>{text}</p>" in decoded
+
+
+def test_short_undeclared_big5_page() -> None:
+    decoded, codec = decode_body("<p>臺灣新聞 公告</p>".encode("big5"), None)
+    assert "臺灣新聞 公告" in decoded and codec == "big5hkscs"
+
+
+def test_a_gb_declaration_is_kept_when_utf8_reads_worse() -> None:
+    decoded, codec = decode_body('<meta charset="gb2312"><p>通知</p>'.encode("gbk"), "text/html")
+    assert "通知" in decoded and codec == "gb18030"
