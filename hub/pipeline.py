@@ -86,11 +86,30 @@ def _fetch_article(
         return None
 
 
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+_PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml", "text/plain")
+
+
+def _check_html(fetched: FetchResult) -> None:
+    """Raise ``ParseError`` for a 200 that is no HTML page: empty, a binary file by its
+    magic bytes, or a declared media type that is not a page (JSON, images, PDF …)."""
+    if not fetched.body.strip():
+        raise ParseError("empty response (HTTP 200 with no body)")
+    media = (fetched.headers.get("content-type") or "").split(";")[0].strip().lower()
+    looks_like_markup = fetched.body.lstrip()[:1] == b"<"
+    mislabelled = media == "application/octet-stream" and looks_like_markup
+    if fetched.body.startswith(_BINARY_MAGIC) or (
+        media and media not in _PAGE_TYPES and not mislabelled
+    ):
+        raise ParseError(f"not an HTML page ({media or 'binary content'})")
+
+
 def _parse(source: Source, fetched: FetchResult, now: datetime) -> list[RawItem]:
     if source.kind in ("rss", "atom"):
         return parse_feed(fetched, now=now)
     if source.list is None:  # config validation requires list selectors for html
         raise ParseError("html source without list selectors")
+    _check_html(fetched)
     text, _ = decode_body(fetched.body, fetched.headers.get("content-type"))
     return parse_listing(text, fetched.url, source.list, now=now)
 
@@ -208,11 +227,12 @@ def _poll_source(
         else:
             items = _dedupe(source, _parse(source, fetched, now))
             if not items:
-                had = state.last_item_count > 0 or state.entry_count > 0
-                raise SelectorDrift(
-                    "page fetched (HTTP 200) but no items matched"
-                    + (" where there were items before" if had else " (never matched yet)")
-                )
+                if state.last_item_count > 0 or state.entry_count > 0:
+                    raise SelectorDrift(
+                        "page fetched (HTTP 200) but no items matched where there were"
+                        " items before: the page changed, check the list selectors"
+                    )
+                raise ParseError("no items matched the list selectors (never matched yet)")
             entries, unchanged, failed = _build_entries(store, fetcher, source, items, now)
             caching = fetched.caching
             built: list[SourceState] = []

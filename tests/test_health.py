@@ -233,3 +233,28 @@ def test_an_unexpected_bug_fails_one_source_not_the_run(
     assert _poll(config, store, page, "shanghai-wsjkw-yqtb") == "parse_error"
     state = store.get_state("shanghai-wsjkw-yqtb")
     assert state.last_detail == "internal error: RuntimeError" and state.failures == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "detail"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png", "not an HTML page (image/png)"),
+        (b"%PDF-1.4\n%...", "", "not an HTML page (binary content)"),
+        (b'{"articles": []}', "application/json", "not an HTML page (application/json)"),
+        (b"   ", "text/html", "empty response (HTTP 200 with no body)"),
+    ],
+)
+def test_not_html_is_a_parse_error(
+    config: Config, store: Store, body: bytes, content_type: str, detail: str
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    page = lambda r: httpx.Response(200, content=body, headers=headers)  # noqa: E731
+    assert _poll(config, store, page, "shanghai-wsjkw-yqtb") == "parse_error"
+    assert store.get_state("shanghai-wsjkw-yqtb").last_detail == detail
+
+
+def test_selectors_that_never_matched_are_a_parse_error(config: Config, store: Store) -> None:
+    page = lambda r: httpx.Response(200, content=b"<html><body><p>x</p></body></html>")  # noqa: E731
+    assert _poll(config, store, page, "shanghai-wsjkw-yqtb") == "parse_error"
+    detail = store.get_state("shanghai-wsjkw-yqtb").last_detail
+    assert detail == "no items matched the list selectors (never matched yet)"
