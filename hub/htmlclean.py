@@ -34,10 +34,17 @@ _SKIP_TAGS = frozenset(
 )  # fmt: skip
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
-_FURNITURE = re.compile(
-    r"^[\s【\[（(]*(?:打印本页|打印此页|打印|关闭窗口|关闭本页|关闭|返回顶部|返回|收藏|"
+_FURNITURE_WORD = (
+    r"(?:打印本页|打印此页|打印|关闭窗口|关闭本页|关闭|返回顶部|返回|收藏|"
     r"字体[:：]?\s*[大中小\s]*|字号[:：]?\s*[大中小\s]*|[大中小]\s*[大中小]\s*[大中小]|"
-    r"分享到[:：]?|分享|发表评论|我要纠错|纠错|视力保护色|背景色)[\s】\]）)]*$"
+    r"分享到[:：]?|分享|发表评论|我要纠错|纠错|视力保护色|背景色|"
+    r"微信|微博|QQ空间|QQ|人人网|豆瓣|朋友圈)"
+)
+#: one furniture word or a run of them (【打印本页】 【关闭窗口】, 打印本页 | 关闭窗口,
+#: 分享到：微信 微博), with brackets, bars and spaces between
+_FURNITURE = re.compile(
+    rf"^[\s【\[（(|｜·]*{_FURNITURE_WORD}(?:[\s【】\[\]（）()|｜·/、]*{_FURNITURE_WORD})*"
+    r"[\s】\]）)|｜·]*$"
 )
 _FURNITURE_CLASS = re.compile(r"share|bdshare|print|fontsize|font-size|jiathis|bshare", re.I)
 

@@ -252,3 +252,31 @@ def test_government_cms_body_containers(corpus_dir: Path) -> None:
     text = text_of_html(data.body_html)
     assert text.startswith("全国人民代表大会常务委员会 关于批准财政部发行特别国债")
     assert "首页" not in text[:20]
+
+
+def test_furniture_runs_are_removed_and_sitename_resolves_benwang() -> None:
+    from datetime import UTC, datetime
+
+    from hub.parse.article import extract_article
+    from hub.sanitize import text_of_html
+    from hub.types import ArticleSelectors
+
+    page = (
+        "<html><head><meta name='SiteName' content='陕西省民政厅'></head><body>"
+        "<div class='info'>来源：本网 发布时间：2021-08-30</div>"
+        "<div id='zoom'><p>各市民政局：现将有关事项通知如下，"
+        "请认真贯彻执行，确保各项工作落到实处。</p>"
+        "<div>打印本页 关闭窗口</div><p>【打印本页】【关闭窗口】</p>"
+        "<div>分享到：微信 微博 QQ空间</div></div></body></html>"
+    )
+    data = extract_article(
+        page,
+        "http://mzt.shaanxi.gov.cn/a.html",
+        selectors=ArticleSelectors(attribution=".info"),
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    text = text_of_html(data.body_html)
+    assert text.startswith("各市民政局")
+    for furniture in ("打印本页", "关闭窗口", "分享到", "微博"):
+        assert furniture not in text
+    assert data.origin == "陕西省民政厅"  # 来源：本网 → the SiteName meta

@@ -163,6 +163,10 @@ def _select_text(root: HtmlElement, query: str) -> str:
     return collapse_ws(" ".join(texts))
 
 
+def _meta_text(value: str | None) -> str | None:
+    return collapse_ws(value) or None if value else None
+
+
 def _select_element(root: HtmlElement, query: str) -> HtmlElement | None:
     """The first element a CSS (or XPath) query selects anywhere in ``root``'s document.
 
@@ -397,7 +401,8 @@ def extract_article(
         origin = visible.origin
     if not origin and metas.get("source"):
         origin = re.sub(r"^\s*来源\s*[:：]\s*", "", metas["source"]) or None
-    origin = resolve_origin(origin, site_name)
+    # 来源：本网 means the publishing site: the configured name, else its SiteName meta
+    origin = resolve_origin(origin, site_name or _meta_text(metas.get("sitename")))
     origin_url = None if from_meta and origin != visible.origin else _origin_url(root, origin, url)
 
     # published
