@@ -43,6 +43,7 @@ from hub.metrics import StoreCollector, process_registry
 from hub.pipeline import feed_entries, feed_meta, publish_context, render_archive
 from hub.publish import CONTENT_TYPES, PublishContext, render
 from hub.store import Store
+from hub.timeutil import utc_now
 from hub.types import FeedKey
 from hub.watch import ConfigWatcher
 
@@ -100,12 +101,14 @@ def create_app(
     *,
     queue_depth: Callable[[], dict[str, int]] | None = None,
     watch: bool = True,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Starlette:
     """Build the ASGI app over a loaded config and a store (no polling here).
 
     With ``watch`` the app follows edits of ``config.path`` (``hub.watch``): a source
     added to feeds.yaml gets its feeds without a restart. ``queue_depth`` (optional)
-    reports Celery queue lengths for ``/metrics``.
+    reports Celery queue lengths for ``/metrics``; ``clock`` is the time seam (aware UTC)
+    for ``?filter_time=`` and the closed archive months.
     """
     watcher = ConfigWatcher(config.path, config) if watch else None
     contexts: dict[int, tuple[Config, PublishContext]] = {}
@@ -160,7 +163,7 @@ def create_app(
         key = catalog.key_for_path(config, parts)
         if key is None or not archive.MONTH.match(month):
             return not_found(f"no archive at /feeds/{request.path_params['path']}")
-        body = render_archive(config, store, key, month, fmt, now=datetime.now(UTC))
+        body = render_archive(config, store, key, month, fmt, now=clock())
         if body is None:
             return not_found(f"no archive for {month} (only closed months with entries)")
         return _respond(request, body, content_type=CONTENT_TYPES[fmt], max_age=86400)
@@ -168,7 +171,7 @@ def create_app(
     def _render_with(key: FeedKey, fmt: str, options: ConsumerOptions) -> bytes:
         config, ctx = live()
         meta = feed_meta(config, key)
-        now = datetime.now(UTC)
+        now = clock()
         candidates = feed_entries(
             config,
             store,

@@ -19,6 +19,7 @@ from hub.store import Store
 
 CONFIG = Path(__file__).parent / "data" / "e2e-feeds.yaml"
 NOW = datetime(2026, 4, 20, tzinfo=UTC)
+SERVED_AT = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)  # the app's clock
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, replay_dir: Path) -> Iterat
         for sid in ("chinanews-scroll", "dingxi-tzgg"):
             pipeline.poll_source(config, store, fetcher, sid, now=NOW)
     pipeline.publish(config, store, None, now=NOW)
-    with TestClient(create_app(config, store)) as c:
+    with TestClient(create_app(config, store, clock=lambda: SERVED_AT)) as c:
         yield c
     store.close()
 
@@ -89,12 +90,29 @@ def test_consumer_options(client: TestClient) -> None:
     assert len(limited.entries) == 3
     kept = feedparser.parse(client.get("/feeds/region/gansu.atom?filter_title=疫情|防控").content)
     assert kept.entries and all(("疫情" in e.title or "防控" in e.title) for e in kept.entries)
+    everything = feedparser.parse(client.get("/feeds/region/gansu.atom?limit=500").content)
+    assert len(everything.entries) == 45
     dropped = feedparser.parse(
         client.get("/feeds/region/gansu.atom?limit=500&filterout=疫情").content
     )
+    with_word = [e for e in everything.entries if "疫情" in e.title]
+    assert with_word and len(dropped.entries) == 45 - len(with_word)
     assert all("疫情" not in e.title for e in dropped.entries)
     since = feedparser.parse(client.get("/feeds/region/gansu.atom?since=2022-01-01").content)
     assert since.entries and all(e.published >= "2022-01-01" for e in since.entries)
+    assert len(since.entries) < 45
+    # filter matches title or body: the chinanews bodies name 新华社 where titles do not
+    body_hits = feedparser.parse(client.get("/feeds/all.atom?limit=500&filter=新华社").content)
+    assert body_hits.entries and any("新华社" not in e.title for e in body_hits.entries)
+    description = feedparser.parse(
+        client.get("/feeds/all.atom?limit=500&filter_description=新华社").content
+    )
+    assert [e.id for e in description.entries] == [e.id for e in body_hits.entries]
+    # filter_time: within a year of now keeps the 2026 chinanews items, not 2021–22 定西
+    recent = feedparser.parse(client.get("/feeds/all.atom?limit=500&filter_time=31536000").content)
+    assert recent.entries and all(e.published.startswith("2026") for e in recent.entries)
+    none = feedparser.parse(client.get("/feeds/all.atom?filter=不可能出现的词").content)
+    assert none.entries == [] and none.bozo == 0
 
 
 @pytest.mark.parametrize(
