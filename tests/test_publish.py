@@ -727,3 +727,20 @@ def test_absolute_content_is_unchanged() -> None:
     html_in = '<p><a href="https://a.example/?x=1&amp;y=2" rel="noopener noreferrer">甲</a></p>'
     assert absolutize_html(html_in, "http://b.example/1.html") == html_in
     assert absolutize_html("<p>x</p>", "not a url") == "<p>x</p>"
+
+
+def test_feed_updated_is_the_newest_written_entry_updated() -> None:
+    from hub.publish.xml import feed_updated
+
+    old = make_entry()  # first seen at a poll long after publication, unchanged since
+    changed = make_entry(
+        guid="http://mzt.shaanxi.example/tzgg/9.html",
+        link="http://mzt.shaanxi.example/tzgg/9.html",
+        published=datetime(2021, 8, 1, tzinfo=UTC),
+        first_seen=datetime(2021, 8, 2, tzinfo=UTC),
+        updated=datetime(2021, 8, 20, tzinfo=UTC),  # a real change stored later
+    )
+    # not the poll time of `old`: its written updated is its published instant
+    assert feed_updated([old]) == datetime(2021, 8, 30, 0, 0, tzinfo=CST)
+    assert feed_updated([old, changed]) == datetime(2021, 8, 30, 0, 0, tzinfo=CST)
+    assert feed_updated([changed]) == datetime(2021, 8, 20, 8, 0, tzinfo=CST)

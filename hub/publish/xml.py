@@ -150,13 +150,14 @@ def display_updated(entry: Entry) -> datetime:
 
 
 def feed_updated(entries: Sequence[Entry]) -> datetime:
-    """A feed's ``updated``/``lastBuildDate``: the newest ``entry.updated``, at +08:00.
-
-    ``2000-01-01T00:00:00Z`` (shown at +08:00) for an empty feed, never the clock.
+    """A feed's ``updated``/``lastBuildDate``: the newest entry ``updated`` as written
+    (:func:`display_updated`), at +08:00 — so the feed never claims a change its entries
+    do not show. ``2000-01-01T00:00:00Z`` (shown at +08:00) for an empty feed, never the
+    clock.
     """
     if not entries:
         return local_time(EMPTY_FEED_UPDATED)
-    return max(local_time(e.updated) for e in entries)
+    return max(display_updated(e) for e in entries)
 
 
 def _tag_authority(base_url: str) -> str | None:
