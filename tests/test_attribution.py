@@ -210,3 +210,13 @@ def test_byline_author_shapes() -> None:
     assert byline_author("新华网黑龙江频道\u00a0 记者\u00a0 伊琳\u00a0 李清芬") == "伊琳 李清芬"
     assert byline_author("记者：首先欢迎你来到新华网接受我们的采访") is None  # interview
     assert byline_author("正文里没有署名。") is None
+
+
+def test_gaoyuan_label_and_hanweb_markers() -> None:
+    from hub.attribution import parse_attribution_text
+
+    line = parse_attribution_text("稿源：陕西日报　发布日期：2021年08月30日")
+    assert line.origin == "陕西日报"
+    assert line.published is not None and line.published.date_only
+    # Hanweb CMS markers leave the value between two comments; as text it reads plainly
+    assert parse_attribution_text("信息来源：省发改委").origin == "省发改委"

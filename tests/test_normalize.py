@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -73,13 +74,15 @@ def test_list_data_only_is_marked_and_dated_from_url() -> None:
     assert entry.date_only is True
 
 
-def test_future_dates_are_clamped() -> None:
+def test_future_dates_are_clamped(caplog: pytest.LogCaptureFixture) -> None:
     raw = RawItem(
         title="t",
         link="http://a.gov.cn/x.html",
         published=datetime(2030, 1, 1, tzinfo=UTC),
     )
-    assert normalize_item(raw, SOURCE, None, now=NOW).published == NOW
+    with caplog.at_level("WARNING", logger="hub.normalize"):
+        assert normalize_item(raw, SOURCE, None, now=NOW).published == NOW
+    assert "dated in the future; clamped" in caplog.text
 
 
 def test_truncated_list_title_takes_the_article_title() -> None:

@@ -168,6 +168,10 @@ def test_metrics(client: TestClient) -> None:
     assert 'hub_entries{source="dingxi-tzgg"} 45.0' in text
     assert 'hub_source_last_success_age_seconds{source="chinanews-scroll"}' in text
     assert "hub_publish_duration_seconds_count" in text
+    assert 'hub_poll_duration_seconds_count{source="dingxi-tzgg"}' in text
+    assert 'hub_entries_ingested_total{kind="new",source="dingxi-tzgg"}' in text
+    assert 'hub_publish_bytes_total{format="atom"}' in text
+    assert 'hub_source_failures{source="dingxi-tzgg"} 0.0' in text
 
 
 FH = "http://purl.org/syndication/history/1.0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +128,13 @@ def test_record_poll_writes_entries_and_state_together(store: Store) -> None:
     )
     assert len(result.new) == 1  # the retry sees it as new, so its feeds get published
     assert store.get_state("shaanxi-mzt").last_outcome == "ok"
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    s = Store(f"sqlite:///{tmp_path / 'hub.db'}")
+    s.upgrade()
+    with s.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+    s.close()

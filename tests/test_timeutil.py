@@ -166,3 +166,20 @@ def test_date_only_is_midnight_shanghai(day: object) -> None:
     assert parsed is not None and parsed.date_only
     assert parsed.value.tzinfo is SHANGHAI
     assert (parsed.value.hour, parsed.value.minute, parsed.value.second) == (0, 0, 0)
+
+
+def test_zone_less_times_are_shanghai_whatever_the_host_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time as _time
+
+    results = []
+    for zone in ("UTC", "America/New_York", "Asia/Kolkata"):
+        monkeypatch.setenv("TZ", zone)
+        _time.tzset()
+        parsed = parse_date("2021-08-30 10:05")
+        assert parsed is not None
+        results.append(parsed.value.isoformat())
+    monkeypatch.delenv("TZ")
+    _time.tzset()
+    assert results == ["2021-08-30T10:05:00+08:00"] * 3
