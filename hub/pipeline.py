@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from hub import archive, catalog, metrics, websub
 from hub.config import Config
@@ -29,7 +29,7 @@ from hub.parse.article import extract_article
 from hub.parse.feeds import parse_feed
 from hub.parse.listing import parse_listing
 from hub.publish import FeedMeta, PublishContext, render
-from hub.schedule import next_poll_at
+from hub.schedule import next_poll_at, usual_cadence
 from hub.store import Store
 from hub.store.sql import UpsertResult
 from hub.types import (
@@ -193,7 +193,11 @@ def _poll_source(
     ) -> SourceState:
         """The source's state after a successful poll (``stale`` when news dried up)."""
         last_new_at = now if new_count else state.last_new_at
-        stale_after = timedelta(seconds=source.interval * config.settings.stale_after_intervals)
+        # stale: no new entry for N × the source's usual cadence (median gap between its
+        # recent announcements, at least the polling interval)
+        recent = store.entries_for(FeedKey(kind="source", key=source.id), limit=20)
+        cadence = usual_cadence([e.published for e in recent], source.interval)
+        stale_after = cadence * config.settings.stale_after_intervals
         reference = last_new_at or state.last_success_at
         if outcome == "ok" and reference is not None and now - reference > stale_after:
             outcome = "stale"

@@ -10,8 +10,9 @@ address) use the cap directly.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 
-__all__ = ["MAX_BACKOFF_S", "SUCCESS_OUTCOMES", "next_poll_at"]
+__all__ = ["MAX_BACKOFF_S", "SUCCESS_OUTCOMES", "next_poll_at", "usual_cadence"]
 
 MAX_BACKOFF_S = 24 * 3600
 SUCCESS_OUTCOMES = frozenset({"ok", "not_modified", "stale"})
@@ -50,3 +51,15 @@ def next_poll_at(
     if retry_after_s is not None and retry_after_s > delay:
         delay = min(retry_after_s, float(max(max_backoff_s, interval_s)) * 2)
     return now + timedelta(seconds=delay)
+
+
+def usual_cadence(published: list[datetime], interval_s: int) -> timedelta:
+    """A source's usual time between announcements: the median gap between the
+    ``published`` times given (its recent entries, any order), never shorter than its
+    polling interval; the interval itself with fewer than three entries."""
+    times = sorted(published)
+    gaps = sorted((b - a).total_seconds() for a, b in pairwise(times))
+    if len(gaps) < 2:
+        return timedelta(seconds=interval_s)
+    median = gaps[len(gaps) // 2]
+    return timedelta(seconds=max(median, interval_s))

@@ -172,3 +172,16 @@ def test_normalize_never_raises_and_is_stable(
 def test_bidi_overrides_are_removed_from_one_line_fields() -> None:
     assert clean_text("通知\u202e反转\u2066x\u2069") == "通知反转x"
     assert clean_text("a\u200fb") == "a\u200fb"  # a plain RTL mark stays
+
+
+def test_usual_cadence() -> None:
+    from datetime import timedelta
+
+    from hub.schedule import usual_cadence
+
+    day = datetime(2021, 8, 1, tzinfo=UTC)
+    weekly = [day + timedelta(days=7 * i) for i in range(6)]
+    assert usual_cadence(weekly, 3600) == timedelta(days=7)
+    assert usual_cadence(weekly[:2], 3600) == timedelta(hours=1)  # too few: the interval
+    hourly_polls_of_a_busy_feed = [day + timedelta(minutes=5 * i) for i in range(10)]
+    assert usual_cadence(hourly_polls_of_a_busy_feed, 3600) == timedelta(hours=1)
