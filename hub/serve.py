@@ -11,7 +11,8 @@ Routes:
 * ``/opml.xml`` (every feed, grouped), ``/opml/region/{r}.xml`` (one region).
 * ``/sources`` — source health; ``/healthz``; ``/metrics`` (Prometheus, ``hub.metrics``).
 
-HTTP behaviour (RFC 9110/9111): strong ``ETag`` on every document and ``Last-Modified`` (when
+HTTP behaviour (RFC 9110/9111): a weak ``ETag`` on every document (one tag for the
+identity bytes and their compressed encodings) and ``Last-Modified`` (when
 the bytes last changed) on every published feed,
 ``304`` for a matching ``If-None-Match`` (or, without it, ``If-Modified-Since`` not older
 than the feed), ``HEAD``, brotli/zstd/gzip when accepted (starlette-compress),
@@ -52,11 +53,16 @@ __all__ = ["create_app"]
 log = logging.getLogger("hub.serve")
 
 
+def _opaque(tag: str) -> str:
+    return tag[2:] if tag.startswith("W/") else tag
+
+
 def _not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
     inm = request.headers.get("if-none-match")
     if inm is not None:
         tags = [t.strip() for t in inm.split(",")]
-        return "*" in tags or etag in tags or f"W/{etag}" in tags
+        # weak comparison (RFC 9110 §13.1.2): W/"x" matches "x"
+        return "*" in tags or _opaque(etag) in {_opaque(t) for t in tags}
     ims = request.headers.get("if-modified-since")
     if ims and last_modified is not None:
         try:
@@ -79,6 +85,9 @@ def _respond(
     max_age: int = 300,
 ) -> Response:
     etag = etag or '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    # weak: the same tag stands for the identity bytes and their br/zstd/gzip encodings,
+    # which a strong validator may not (RFC 9110 §8.8.1)
+    etag = etag if etag.startswith("W/") else "W/" + etag
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
     if last_modified is not None:  # only where the hub knows when the bytes changed
         headers["Last-Modified"] = format_datetime(last_modified.astimezone(UTC), usegmt=True)
