@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,7 +20,7 @@ from urllib.parse import urldefrag, urljoin
 
 import httpx
 import pytest
-import uvicorn
+from loopback import free_port, uvicorn_serving
 
 from hub import catalog, pipeline
 from hub.config import Config, load_config
@@ -38,19 +36,13 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(
     tmp_path_factory: pytest.TempPathFactory, replay_dir: Path
 ) -> Iterator[tuple[str, Config]]:
     """The app on ``http://127.0.0.1:<port>``, its config's base_url set to that address
     so the absolute links on the pages point at this server."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     config = load_config(CONFIG)
     config = dataclasses.replace(
@@ -62,20 +54,11 @@ def served(
         for sid in config.sources:
             pipeline.poll_source(config, store, fetcher, sid, now=NOW)
     pipeline.publish(config, store, None, now=NOW)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config, store), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
     try:
-        yield base, config
+        with uvicorn_serving(create_app(config, store), port) as served_at:
+            assert served_at == base
+            yield base, config
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         store.close()
 
 

@@ -3,9 +3,6 @@ publish → serve over real HTTP (uvicorn on 127.0.0.1), read back with feedpars
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +10,7 @@ from pathlib import Path
 import feedparser
 import httpx
 import pytest
-import uvicorn
+from loopback import uvicorn_serving
 from lxml import etree
 
 from hub import pipeline
@@ -27,12 +24,6 @@ NOW = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)
 ARTICLE = "https://wsjkw.sh.gov.cn/xwfb/20220426/d4d847dcf3f64fcab102cf5a65656891.html"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def served(store: Store, replay_dir: Path) -> Iterator[tuple[str, list[pipeline.PollReport]]]:
     config = load_config(CONFIG)
@@ -41,20 +32,8 @@ def served(store: Store, replay_dir: Path) -> Iterator[tuple[str, list[pipeline.
             pipeline.poll_source(config, store, fetcher, sid, now=NOW) for sid in config.sources
         ]
     pipeline.publish(config, store, None, now=NOW)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config, store), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", reports
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with uvicorn_serving(create_app(config, store)) as base:
+        yield base, reports
 
 
 def test_full_pipeline_serves_attributed_feeds(

@@ -4,7 +4,6 @@ over the default feeds.yaml, polls, publishes and serves real entries."""
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,19 +12,14 @@ from pathlib import Path
 import feedparser
 import httpx
 import pytest
+from loopback import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_hub_run_serves_polled_entries(tmp_path: Path, replay_dir: Path) -> None:
-    port = _free_port()
+    port = free_port()
     cmd = [
         sys.executable, "-m", "hub.cli", "run",
         "--config", str(ROOT / "feeds.yaml"),
