@@ -24,6 +24,7 @@ from rich.table import Table
 from hub import pipeline
 from hub.config import Config, config_path_from_env, load_config
 from hub.errors import ConfigError, HubError
+from hub.fetch import Fetcher
 from hub.store import DEFAULT_URL, Store
 from hub.timeutil import SHANGHAI, utc_now
 from hub.types import FeedKey
@@ -131,7 +132,7 @@ def db_upgrade(database_opt: str | None) -> None:
     _console().print(f"database at {Store(url).engine.url.render_as_string()} is up to date")
 
 
-def _fetcher(config: Config, replay_dir: str | None):  # type: ignore[no-untyped-def]
+def _fetcher(config: Config, replay_dir: str | None) -> Fetcher:
     from hub.runner import make_fetcher
 
     try:

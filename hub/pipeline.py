@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hub import archive, catalog, metrics, websub
 from hub.config import Config
@@ -194,14 +194,17 @@ def _poll_source(
         """The source's state after a successful poll (``stale`` when news dried up)."""
         last_new_at = now if new_count else state.last_new_at
         # stale: no new entry for N × the source's usual cadence (median gap between its
-        # recent announcements, at least the polling interval)
-        recent = store.entries_for(FeedKey(kind="source", key=source.id), limit=20)
-        cadence = usual_cadence([e.published for e in recent], source.interval)
-        stale_after = cadence * config.settings.stale_after_intervals
+        # recent announcements, at least the polling interval). The cadence is only read
+        # when even N × the interval has passed: it can never be shorter than that.
         reference = last_new_at or state.last_success_at
-        if outcome == "ok" and reference is not None and now - reference > stale_after:
-            outcome = "stale"
-            detail += f"; no new entry since {reference.isoformat()}"
+        n = config.settings.stale_after_intervals
+        if outcome == "ok" and reference is not None:
+            quiet = now - reference
+            if quiet > timedelta(seconds=source.interval * n):
+                recent = store.entries_for(FeedKey(kind="source", key=source.id), limit=20)
+                if quiet > usual_cadence([e.published for e in recent], source.interval) * n:
+                    outcome = "stale"
+                    detail += f"; no new entry since {reference.isoformat()}"
         return replace(
             state,
             caching=caching,
