@@ -19,6 +19,7 @@ from typing import Any
 import brotli  # type: ignore[import-untyped]
 import httpx
 import pytest
+from loopback import free_port
 
 from hub.errors import (
     BlockedAddress,
@@ -274,9 +275,7 @@ def test_429_retry_after_http_date(server: _Server, fetcher: Fetcher) -> None:
 
 
 def test_connection_refused_is_fetch_error() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with Fetcher(make_settings()) as f, pytest.raises(FetchError) as info:
         f.fetch(f"http://127.0.0.1:{port}/", source_id="down")
     err = info.value
